@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Start-up: from exec to every collector loaded and attached (the exporter's own measurement,
+# logged as duration_ms) and to /-/ready answering, all collectors enabled; median of RUNS.
+# Usage: bench/startup.sh BUILD_DIR [RUNS]
+set -euo pipefail
+BUILD=$1
+RUNS=${2:-7}
+PORT=29478
+LOG=$(mktemp /tmp/ke-startup.XXXXXX)
+trap 'rm -f "$LOG"' EXIT
+loads=() readies=()
+for _ in $(seq "$RUNS"); do
+  start=$(date +%s%N)
+  "$BUILD/kernel_exporter" --web.listen-address=127.0.0.1:$PORT 2>"$LOG" &
+  pid=$!
+  until curl -fs -o /dev/null "http://127.0.0.1:$PORT/-/ready"; do sleep 0.002; done
+  ready=$(( ($(date +%s%N) - start) / 1000000 ))
+  kill "$pid"; wait "$pid" || true
+  loads+=("$(grep -o 'collectors loaded duration_ms=[0-9]*' "$LOG" | grep -o '[0-9]*$')")
+  readies+=("$ready")
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+printf '# start-up, all collectors, median of %d runs\n' "$RUNS"
+printf 'load_and_attach_ms %s\nexec_to_ready_ms %s\n' "$(median "${loads[@]}")" "$(median "${readies[@]}")"

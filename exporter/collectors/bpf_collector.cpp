@@ -1,0 +1,49 @@
+#include "collectors/bpf_collector.hpp"
+
+#include "ke_drops.h"
+
+namespace ke::collectors {
+
+metrics::HistogramMetric::Observations read_function_histograms(int map_fd,
+                                                                symbols::KernelSymbols& symbols) {
+  std::vector<uint64_t> addresses;
+  std::vector<metrics::Log2Histogram> histograms;
+  bpf::for_each_percpu<uint64_t, ke_hist>(
+      map_fd, [&](uint64_t address, std::span<const ke_hist> per_cpu) {
+        addresses.push_back(address);
+        histograms.push_back(metrics::Log2Histogram::from_percpu(per_cpu));
+      });
+  std::vector<std::string> names = symbols.functions_at(addresses);
+  metrics::HistogramMetric::Observations observations;
+  for (size_t i = 0; i < names.size(); ++i)
+    observations.push_back({{std::move(names[i])}, histograms[i]});
+  return observations;
+}
+
+metrics::HistogramMetric::Observations read_indexed_histograms(
+    int map_fd, std::span<const std::string_view> names) {
+  metrics::HistogramMetric::Observations observations;
+  bpf::for_each_percpu<uint32_t, ke_hist>(
+      map_fd, [&](uint32_t index, std::span<const ke_hist> per_cpu) {
+        if (index >= names.size()) return;
+        auto histogram = metrics::Log2Histogram::from_percpu(per_cpu);
+        if (histogram.count() > 0) observations.push_back({{std::string(names[index])}, histogram});
+      });
+  return observations;
+}
+
+void emit(metrics::HistogramMetric& metric,
+          const metrics::HistogramMetric::Observations& observations, ScrapeOutput& out) {
+  out.families.push_back(metric.collect(observations));
+  out.folded_events.emplace_back(metric.name(), metric.folded_events());
+}
+
+void emit_drops(int drops_map_fd, ScrapeOutput& out) {
+  static constexpr std::string_view kReasons[KE_DROP_REASONS] = {"hist_map_full",
+                                                                 "inflight_map_full"};
+  std::vector<uint64_t> counts = bpf::sum_percpu_u64_array(drops_map_fd, KE_DROP_REASONS);
+  for (uint32_t reason = 0; reason < KE_DROP_REASONS; ++reason)
+    out.dropped_events.emplace_back(std::string(kReasons[reason]), counts[reason]);
+}
+
+}  // namespace ke::collectors

@@ -1,0 +1,49 @@
+// Plumbing shared by collectors built on a BPF skeleton: ownership of the skeleton, reading its
+// histogram and drop-counter maps, and handing histograms to their HistogramMetric.
+#pragma once
+
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bpf/loader.hpp"
+#include "bpf/maps.hpp"
+#include "collectors/collector.hpp"
+#include "metrics/histogram_metric.hpp"
+
+namespace ke::collectors {
+
+// Histograms of a map keyed by kernel function address, labelled by function name.
+metrics::HistogramMetric::Observations read_function_histograms(int map_fd,
+                                                                symbols::KernelSymbols& symbols);
+
+// Histograms of a per-CPU array, labelled by index through `names` (indices past it skipped);
+// empty histograms are left out.
+metrics::HistogramMetric::Observations read_indexed_histograms(
+    int map_fd, std::span<const std::string_view> names);
+
+// Appends the family of `metric` for `observations` and its folded-event count.
+void emit(metrics::HistogramMetric& metric,
+          const metrics::HistogramMetric::Observations& observations, ScrapeOutput& out);
+
+// Appends the program's drop counters (the ke_drops map of bpf/include/ke_bpf.h).
+void emit_drops(int drops_map_fd, ScrapeOutput& out);
+
+template <class Skel>
+class BpfCollector : public Collector {
+ public:
+  const std::vector<bpf::ProgramStatus>& programs() const override { return skeleton_.programs(); }
+
+ protected:
+  explicit BpfCollector(bpf::Skeleton<Skel> skeleton) : skeleton_(std::move(skeleton)) {}
+
+  // Every BPF collector ends its collect() with this.
+  void emit_drops(ScrapeOutput& out) const {
+    collectors::emit_drops(bpf_map__fd(skeleton_->maps.ke_drops), out);
+  }
+
+  bpf::Skeleton<Skel> skeleton_;
+};
+
+}  // namespace ke::collectors
