@@ -25,7 +25,7 @@ for port in $OURS_PORT $NODE_PORT; do
 done
 
 # CPU time of every thread of a process, in ns (schedstat has ns resolution, stat has ticks).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f", s}'; }
 rss_kib() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
 
 for port in $OURS_PORT $NODE_PORT; do

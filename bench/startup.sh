@@ -16,7 +16,8 @@ for _ in $(seq "$RUNS"); do
   until curl -fs -o /dev/null "http://127.0.0.1:$PORT/-/ready"; do sleep 0.002; done
   ready=$(( ($(date +%s%N) - start) / 1000000 ))
   kill "$pid"; wait "$pid" || true
-  loads+=("$(grep -o 'collectors loaded duration_ms=[0-9]*' "$LOG" | grep -o '[0-9]*$')")
+  sleep 1  # let the kernel finish freeing the previous instance's programs
+  loads+=("$(grep 'collectors loaded' "$LOG" | grep -o 'duration_ms=[0-9]*' | cut -d= -f2)")
   readies+=("$ready")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }

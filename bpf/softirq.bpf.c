@@ -60,8 +60,8 @@ KE_RAW_TRACEPOINT(softirq_exit, softirq_exit, on_softirq_exit(vec), unsigned int
 KE_CLASSIC_TRACEPOINT(softirq_exit, irq, softirq_exit, struct trace_event_raw_softirq,
                       on_softirq_exit(ctx->vec))
 
-KE_RAW_TRACEPOINT(tasklet_entry, tasklet_entry, mark_start(TASKLET_START),
-                  struct tasklet_struct* t, void* func)
+KE_RAW_TRACEPOINT(tasklet_entry, tasklet_entry, mark_start(TASKLET_START), struct tasklet_struct* t,
+                  void* func)
 KE_CLASSIC_TRACEPOINT(tasklet_entry, irq, tasklet_entry, struct trace_event_raw_tasklet,
                       mark_start(TASKLET_START))
 KE_RAW_TRACEPOINT(tasklet_exit, tasklet_exit, on_tasklet_exit(func), struct tasklet_struct* t,

@@ -54,8 +54,8 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (options.show_version) {
-    std::cout << "kernel_exporter " << ke::build::kVersion << " (revision "
-              << ke::build::kRevision << ", " << ke::build::kCompiler << ")\n";
+    std::cout << "kernel_exporter " << ke::build::kVersion << " (revision " << ke::build::kRevision
+              << ", " << ke::build::kCompiler << ")\n";
     return 0;
   }
   ke::log::Level level{};
@@ -99,8 +99,8 @@ int run(int argc, char** argv) {
   handlers.ready = [] { return true; };
   try {
     ke::http::Server server(options.listen_address, options.telemetry_path, handlers);
-    ke::log::info("listening", {{"address", options.listen_address},
-                                {"port", std::to_string(server.port())}});
+    ke::log::info("listening",
+                  {{"address", options.listen_address}, {"port", std::to_string(server.port())}});
     int signal = signals.wait();
     ke::log::info("shutting down", {{"signal", strsignal(signal)}});
   } catch (const std::runtime_error& error) {
@@ -112,4 +112,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return run(argc, argv); }
+int main(int argc, char** argv) {
+  return run(argc, argv);
+}

@@ -17,14 +17,14 @@ KE_INLINE void count_hit(void) {
   if (count) (*count)++;
 }
 
-#define BENCH_PROBES(event)                                     \
-  SEC("tp_btf/" #event) int BPF_PROG(count__##event) {          \
-    count_hit();                                                \
-    return 0;                                                   \
-  }                                                             \
-  SEC("tp_btf/" #event) int BPF_PROG(stamp__##event) {          \
-    bpf_ktime_get_ns();                                         \
-    return 0;                                                   \
+#define BENCH_PROBES(event)                            \
+  SEC("tp_btf/" #event) int BPF_PROG(count__##event) { \
+    count_hit();                                       \
+    return 0;                                          \
+  }                                                    \
+  SEC("tp_btf/" #event) int BPF_PROG(stamp__##event) { \
+    bpf_ktime_get_ns();                                \
+    return 0;                                          \
   }
 
 BENCH_PROBES(workqueue_queue_work)

@@ -3,15 +3,18 @@
 #ifndef KE_BPF_H
 #define KE_BPF_H
 
+/* uapi types first: libbpf's helper headers use them. */
 #include <linux/types.h>
+
 #include <linux/bpf.h>
+
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 
-#include "kernel_types.h"
-#include "ke_hist.h"
 #include "ke_drops.h"
+#include "ke_hist.h"
+#include "kernel_types.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -29,12 +32,12 @@ KE_INLINE void ke_count_drop(__u32 reason) {
 }
 
 /* A per-CPU histogram map keyed by `key_type`, bounded to `entries` label keys. */
-#define KE_HIST_MAP(name, key_type, entries)   \
-  struct {                                     \
-    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);    \
-    __uint(max_entries, entries);              \
-    __type(key, key_type);                     \
-    __type(value, struct ke_hist);             \
+#define KE_HIST_MAP(name, key_type, entries) \
+  struct {                                   \
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);  \
+    __uint(max_entries, entries);            \
+    __type(key, key_type);                   \
+    __type(value, struct ke_hist);           \
   } name SEC(".maps")
 
 /* Start times of operations in flight. LRU, so that entries whose end never comes (a cancelled
@@ -76,19 +79,21 @@ KE_INLINE void ke_inflight_start(void* map, const void* key, const void* value) 
   if (bpf_map_update_elem(map, key, value, BPF_ANY)) ke_count_drop(KE_DROP_INFLIGHT_MAP_FULL);
 }
 
-KE_INLINE __u32 ke_current_tid(void) { return (__u32)bpf_get_current_pid_tgid(); }
+KE_INLINE __u32 ke_current_tid(void) {
+  return (__u32)bpf_get_current_pid_tgid();
+}
 
 /* Defines the tp_btf and raw_tp variants of program slot `slot` on raw tracepoint `event`,
  * both calling `call` with the tracepoint's typed arguments (the trailing parameter list).
  * The exporter loads the first variant the kernel accepts (see exporter/bpf/loader.hpp). */
-#define KE_RAW_TRACEPOINT(slot, event, call, ...)                      \
-  SEC("tp_btf/" #event) int BPF_PROG(slot##__tp_btf, ##__VA_ARGS__) {  \
-    call;                                                              \
-    return 0;                                                          \
-  }                                                                    \
-  SEC("raw_tp/" #event) int BPF_PROG(slot##__raw_tp, ##__VA_ARGS__) {  \
-    call;                                                              \
-    return 0;                                                          \
+#define KE_RAW_TRACEPOINT(slot, event, call, ...)                     \
+  SEC("tp_btf/" #event) int BPF_PROG(slot##__tp_btf, ##__VA_ARGS__) { \
+    call;                                                             \
+    return 0;                                                         \
+  }                                                                   \
+  SEC("raw_tp/" #event) int BPF_PROG(slot##__raw_tp, ##__VA_ARGS__) { \
+    call;                                                             \
+    return 0;                                                         \
   }
 
 /* The classic tracepoint variant of `slot`, for kernels without raw tracepoint support;

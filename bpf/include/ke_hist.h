@@ -51,7 +51,9 @@ KE_INLINE __u32 ke_floor_log2(__u64 v) {
 }
 
 /* ceil(log2(v)) for v >= 1. */
-KE_INLINE __u32 ke_ceil_log2(__u64 v) { return v <= 1 ? 0 : ke_floor_log2(v - 1) + 1; }
+KE_INLINE __u32 ke_ceil_log2(__u64 v) {
+  return v <= 1 ? 0 : ke_floor_log2(v - 1) + 1;
+}
 
 /* floor(2^(k-30) * 10^9): the largest nanosecond value inside finite bucket k (k <= 63). */
 KE_INLINE __u64 ke_hist_bound_ns(__u32 k) {

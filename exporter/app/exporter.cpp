@@ -2,10 +2,11 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <unistd.h>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <sstream>
-#include <unistd.h>
 
 #include "build_info.hpp"
 #include "log/log.hpp"
@@ -20,14 +21,34 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
+}
+
+// Boot time in seconds since the epoch ("btime" of /proc/stat); constant, so read once.
+double boot_time() {
+  static const double seconds = [] {
+    std::ifstream kernel_stat("/proc/stat");
+    for (std::string key; kernel_stat >> key;)
+      if (key == "btime" && kernel_stat >> key) return std::stod(key);
+    return 0.0;
+  }();
+  return seconds;
 }
 
 // process_* metrics as the Go and Python clients define them, from /proc/self.
@@ -40,51 +61,59 @@ void append_process_metrics(std::vector<prometheus::MetricFamily>& families) {
   if (values.size() < 22) return;
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  double boot_time = 0;
-  std::ifstream kernel_stat("/proc/stat");
-  for (std::string key; kernel_stat >> key;)
-    if (key == "btime") {
-      kernel_stat >> boot_time;
-      break;
-    }
   auto field = [&](int number) { return std::stod(values[number - 3]); };
 
-  auto cpu = metrics::family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", MetricType::Counter);
+  auto cpu =
+      metrics::family("process_cpu_seconds_total",
+                      "Total user and system CPU time spent in seconds.", MetricType::Counter);
   metrics::add_counter(cpu, {}, (field(14) + field(15)) / ticks);
-  auto rss = metrics::family("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge);
+  auto rss = metrics::family("process_resident_memory_bytes", "Resident memory size in bytes.",
+                             MetricType::Gauge);
   metrics::add_gauge(rss, {}, field(24) * page);
-  auto vsize = metrics::family("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::Gauge);
+  auto vsize = metrics::family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                               MetricType::Gauge);
   metrics::add_gauge(vsize, {}, field(23));
-  auto start = metrics::family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", MetricType::Gauge);
-  metrics::add_gauge(start, {}, boot_time + field(22) / ticks);
+  auto start =
+      metrics::family("process_start_time_seconds",
+                      "Start time of the process since unix epoch in seconds.", MetricType::Gauge);
+  metrics::add_gauge(start, {}, boot_time() + field(22) / ticks);
   for (auto* family : {&cpu, &rss, &vsize, &start}) families.push_back(std::move(*family));
 }
 
 }  // namespace
 
-Exporter::Exporter(const config::Config& config, const bpf::LoaderOptions& loader)
-    : config_(config) {
+Exporter::Exporter(const config::Config& config, const bpf::LoaderOptions& loader) {
   const auto started = std::chrono::steady_clock::now();
+  // Collectors are independent BPF objects: load them concurrently, log in registry order.
+  std::vector<std::future<Entry>> loading;
   for (const collectors::Descriptor& descriptor : collectors::all()) {
     const config::CollectorConfig& collector_config = config.collectors.at(descriptor.name);
     if (!collector_config.enabled) continue;
-    Entry entry{descriptor.name, nullptr, "", {}};
-    try {
-      entry.collector = descriptor.create({collector_config, loader, symbols_});
-      entry.programs = entry.collector->programs();
-    } catch (const bpf::LoadError& error) {
-      entry.error = error.what();
-      entry.programs = error.programs();
-    } catch (const std::exception& error) {
-      entry.error = error.what();
-    }
+    loading.push_back(std::async(std::launch::async, [&, &descriptor = descriptor] {
+      Entry entry{descriptor.name, nullptr, "", {}};
+      try {
+        entry.collector = descriptor.create({collector_config, loader, symbols_});
+        entry.programs = entry.collector->programs();
+      } catch (const bpf::LoadError& error) {
+        entry.error = error.what();
+        entry.programs = error.programs();
+      } catch (const std::exception& error) {
+        entry.error = error.what();
+      }
+      return entry;
+    }));
+  }
+  for (auto& future : loading) {
+    Entry entry = future.get();
     for (const bpf::ProgramStatus& program : entry.programs) {
       for (const bpf::HookFailure& failure : program.failures)
-        log::info("hook refused", {{"collector", entry.name}, {"program", program.slot},
-                                   {"hook", failure.hook}, {"reason", failure.reason}});
+        log::info("hook refused", {{"collector", entry.name},
+                                   {"program", program.slot},
+                                   {"hook", failure.hook},
+                                   {"reason", failure.reason}});
       if (program.attached())
-        log::info("program attached", {{"collector", entry.name}, {"program", program.slot},
-                                       {"hook", program.hook}});
+        log::info("program attached",
+                  {{"collector", entry.name}, {"program", program.slot}, {"hook", program.hook}});
     }
     if (entry.collector)
       log::info("collector enabled", {{"collector", entry.name}});
@@ -114,19 +143,19 @@ http::Response Exporter::scrape(std::string_view /*accept*/) {
   auto up = metrics::family("kernel_exporter_collector_up",
                             "Whether the collector loaded and attached (1) or is unavailable (0).",
                             MetricType::Gauge);
-  auto duration = metrics::family("kernel_exporter_scrape_collector_duration_seconds",
-                                  "Duration of the collector's part of this scrape.",
-                                  MetricType::Gauge);
-  auto success = metrics::family("kernel_exporter_scrape_collector_success",
-                                 "Whether the collector's part of this scrape succeeded.",
-                                 MetricType::Gauge);
+  auto duration =
+      metrics::family("kernel_exporter_scrape_collector_duration_seconds",
+                      "Duration of the collector's part of this scrape.", MetricType::Gauge);
+  auto success =
+      metrics::family("kernel_exporter_scrape_collector_success",
+                      "Whether the collector's part of this scrape succeeded.", MetricType::Gauge);
   auto hooks = metrics::family("kernel_exporter_bpf_program_info",
                                "BPF program slots of each collector and the hook each attached "
                                "with (hook=\"none\": no variant could attach; see the log).",
                                MetricType::Gauge);
-  auto dropped = metrics::family("kernel_exporter_bpf_dropped_events_total",
-                                 "Events a BPF program could not record, by reason.",
-                                 MetricType::Counter);
+  auto dropped =
+      metrics::family("kernel_exporter_bpf_dropped_events_total",
+                      "Events a BPF program could not record, by reason.", MetricType::Counter);
   auto folded = metrics::family("kernel_exporter_label_folded_events_total",
                                 "Events counted under label value \"other\" because the "
                                 "collector's label_limit was reached.",
@@ -135,8 +164,10 @@ http::Response Exporter::scrape(std::string_view /*accept*/) {
   for (Entry& entry : entries_) {
     metrics::add_gauge(up, {{"collector", entry.name}}, entry.collector ? 1 : 0);
     for (const bpf::ProgramStatus& program : entry.programs)
-      metrics::add_gauge(hooks, {{"collector", entry.name}, {"program", program.slot},
-                                 {"hook", program.attached() ? program.hook : "none"}},
+      metrics::add_gauge(hooks,
+                         {{"collector", entry.name},
+                          {"program", program.slot},
+                          {"hook", program.attached() ? program.hook : "none"}},
                          1);
     if (!entry.collector) continue;
     collectors::ScrapeOutput out;

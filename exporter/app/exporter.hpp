@@ -36,7 +36,6 @@ class Exporter {
     std::vector<bpf::ProgramStatus> programs;
   };
 
-  const config::Config& config_;
   symbols::KernelSymbols symbols_;
   std::vector<Entry> entries_;
   std::mutex scrape_mutex_;

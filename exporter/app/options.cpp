@@ -105,8 +105,8 @@ Options parse_options(std::span<const char* const> args,
     const size_t equals = arg.find('=');
     const std::string flag(arg.substr(0, equals));  // as typed, for messages
     if (!flag.starts_with("--")) fail("unknown flag " + flag);
-    const std::optional<std::string_view> inline_value =
-        equals == std::string_view::npos ? std::nullopt : std::optional(arg.substr(equals + 1));
+    const bool has_inline_value = equals != std::string_view::npos;
+    const std::string_view inline_value = has_inline_value ? arg.substr(equals + 1) : "";
     const bool negated = flag.starts_with("--no-");
     const std::string name = flag.substr(negated ? 5 : 2);
 
@@ -121,7 +121,7 @@ Options parse_options(std::span<const char* const> args,
     if (!seen_flags.insert(name).second) fail("flag --" + name + " given more than once");
 
     if (is_switch) {
-      if (inline_value) fail("flag " + flag + " takes no value");
+      if (has_inline_value) fail("flag " + flag + " takes no value");
       if (name == "help") {
         options.show_help = true;
       } else if (name == "version") {
@@ -139,8 +139,8 @@ Options parse_options(std::span<const char* const> args,
     }
 
     std::string_view value;
-    if (inline_value) {
-      value = *inline_value;
+    if (has_inline_value) {
+      value = inline_value;
     } else if (index + 1 < args.size() && !looks_like_flag(args[index + 1])) {
       value = args[++index];
     } else {

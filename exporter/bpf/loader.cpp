@@ -70,8 +70,8 @@ struct Slot {
 
   const std::string* current() const { return next < programs.size() ? &programs[next] : nullptr; }
   void reject(std::string reason) {
-    status.failures.push_back({std::string(parse_program_name(programs[next]).hook),
-                               std::move(reason)});
+    status.failures.push_back(
+        {std::string(parse_program_name(programs[next]).hook), std::move(reason)});
     ++next;
   }
 };
@@ -88,9 +88,8 @@ struct SkeletonHandle {
 void* open_or_throw(const SkeletonOps& ops, std::string_view collector) {
   void* skeleton = ops.open();
   if (!skeleton)
-    throw LoadError("cannot open the BPF object of " + std::string(collector) + ": " +
-                        errno_reason(errno),
-                    {});
+    throw LoadError(
+        "cannot open the BPF object of " + std::string(collector) + ": " + errno_reason(errno), {});
   return skeleton;
 }
 
@@ -112,11 +111,10 @@ std::vector<Slot> discover_slots(bpf_object* object, const LoaderOptions& option
   }
   std::vector<Slot> result;
   for (auto& [name, slot] : slots) {
-    std::stable_sort(slot.programs.begin(), slot.programs.end(),
-                     [](const std::string& a, const std::string& b) {
-                       return hook_rank(parse_program_name(a).hook) <
-                              hook_rank(parse_program_name(b).hook);
-                     });
+    std::stable_sort(
+        slot.programs.begin(), slot.programs.end(), [](const std::string& a, const std::string& b) {
+          return hook_rank(parse_program_name(a).hook) < hook_rank(parse_program_name(b).hook);
+        });
     slot.status.slot = name;
     // Hooks disabled by the operator count as refused, so the status says why they were skipped.
     while (const std::string* program = slot.current()) {
@@ -143,7 +141,8 @@ std::vector<ProgramStatus> loaded_statuses(const std::vector<Slot>& slots,
     if (const std::string* name = slot.current())
       result.back().hook = parse_program_name(*name).hook;
   }
-  for (const std::string& name : on_demand) result.push_back({name, std::string(kOnDemandHook), {}});
+  for (const std::string& name : on_demand)
+    result.push_back({name, std::string(kOnDemandHook), {}});
   return result;
 }
 
@@ -191,9 +190,9 @@ LibbpfBlame blame_program(std::string_view log) {
   size_t end = log.find("': ", start);
   if (end == std::string_view::npos) return {};
   size_t reason_end = log.find('\n', end);
-  std::string_view reason = log.substr(end + 3, reason_end == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : reason_end - end - 3);
+  std::string_view reason =
+      log.substr(end + 3, reason_end == std::string_view::npos ? std::string_view::npos
+                                                               : reason_end - end - 3);
   return {std::string(log.substr(start, end - start)), std::string(reason)};
 }
 

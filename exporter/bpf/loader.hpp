@@ -20,8 +20,8 @@
 namespace ke::bpf {
 
 // Most to least preferred: cheapest and most precise first.
-inline constexpr std::string_view kHookPreference[] = {
-    "fentry", "fexit", "tp_btf", "raw_tp", "tracepoint", "kprobe", "kretprobe"};
+inline constexpr std::string_view kHookPreference[] = {"fentry",     "fexit",  "tp_btf",   "raw_tp",
+                                                       "tracepoint", "kprobe", "kretprobe"};
 // What --bpf.disable-hooks accepts; "fentry" also covers fexit, "kprobe" kretprobe.
 inline constexpr std::string_view kHookFamilies[] = {"fentry", "tp_btf", "raw_tp", "tracepoint",
                                                      "kprobe"};
@@ -131,12 +131,12 @@ class Skeleton {
 };
 
 // The SkeletonOps of bpftool skeleton `name` (the struct generated as `name`).
-#define KE_SKELETON_OPS(name)                                                               \
-  ::ke::bpf::SkeletonOps {                                                                  \
-    [] { return static_cast<void*>(name##__open()); },                                      \
-        [](void* s) { return name##__load(static_cast<name*>(s)); },                        \
-        [](void* s) { name##__destroy(static_cast<name*>(s)); },                            \
-        [](void* s) { return static_cast<name*>(s)->obj; }                                  \
+#define KE_SKELETON_OPS(name)                                        \
+  ::ke::bpf::SkeletonOps {                                           \
+    [] { return static_cast<void*>(name##__open()); },               \
+        [](void* s) { return name##__load(static_cast<name*>(s)); }, \
+        [](void* s) { name##__destroy(static_cast<name*>(s)); },     \
+        [](void* s) { return static_cast<name*>(s)->obj; }           \
   }
 
 }  // namespace ke::bpf

@@ -27,8 +27,8 @@ ProcLoadavg read_proc_loadavg() {
   std::ifstream file("/proc/loadavg");
   ProcLoadavg result{};
   char slash = 0;
-  if (!(file >> result.loads[0] >> result.loads[1] >> result.loads[2] >> result.runnable >>
-        slash >> result.total) ||
+  if (!(file >> result.loads[0] >> result.loads[1] >> result.loads[2] >> result.runnable >> slash >>
+        result.total) ||
       slash != '/')
     throw std::runtime_error("cannot parse /proc/loadavg");
   return result;
@@ -90,7 +90,11 @@ class LoadavgCollector : public Collector {
 }  // namespace
 
 Descriptor loadavg_descriptor() {
-  return {"loadavg", "Load averages and task counts", true, {}, false,
+  return {"loadavg",
+          "Load averages and task counts",
+          true,
+          {},
+          false,
           [](const Context& context) -> std::unique_ptr<Collector> {
             return std::make_unique<LoadavgCollector>(context);
           }};

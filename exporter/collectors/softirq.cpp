@@ -6,15 +6,14 @@ namespace ke::collectors {
 namespace {
 
 // The kernel's softirq vector numbers (enum in include/linux/interrupt.h, NR_SOFTIRQS = 10).
-constexpr std::string_view kSoftirqVectors[] = {"hi",      "timer",    "net_tx", "net_rx",
-                                                "block",   "irq_poll", "tasklet", "sched",
-                                                "hrtimer", "rcu"};
+constexpr std::string_view kSoftirqVectors[] = {"hi",       "timer",   "net_tx", "net_rx",  "block",
+                                                "irq_poll", "tasklet", "sched",  "hrtimer", "rcu"};
 
 class SoftirqCollector : public BpfCollector<softirq_bpf> {
  public:
   explicit SoftirqCollector(const Context& context)
       : BpfCollector(bpf::Skeleton<softirq_bpf>::load(KE_SKELETON_OPS(softirq_bpf), "softirq",
-                                                     context.loader)),
+                                                      context.loader)),
         symbols_(context.symbols),
         softirq_("kernel_softirq_execution_seconds",
                  "Time a softirq handler ran, by softirq vector.", {"vector"}, context.config),
@@ -38,8 +37,11 @@ class SoftirqCollector : public BpfCollector<softirq_bpf> {
 }  // namespace
 
 Descriptor softirq_descriptor() {
-  return {"softirq", "Softirq execution time by vector and tasklet execution time by function",
-          true, {"vector", "function"}, true,
+  return {"softirq",
+          "Softirq execution time by vector and tasklet execution time by function",
+          true,
+          {"vector", "function"},
+          true,
           [](const Context& context) -> std::unique_ptr<Collector> {
             return std::make_unique<SoftirqCollector>(context);
           }};

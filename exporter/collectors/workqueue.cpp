@@ -8,8 +8,8 @@ namespace {
 class WorkqueueCollector : public BpfCollector<workqueue_bpf> {
  public:
   explicit WorkqueueCollector(const Context& context)
-      : BpfCollector(bpf::Skeleton<workqueue_bpf>::load(KE_SKELETON_OPS(workqueue_bpf),
-                                                       "workqueue", context.loader)),
+      : BpfCollector(bpf::Skeleton<workqueue_bpf>::load(KE_SKELETON_OPS(workqueue_bpf), "workqueue",
+                                                        context.loader)),
         symbols_(context.symbols),
         execution_("kernel_workqueue_execution_seconds",
                    "Time a work item's function ran, by work function.", {"function"},
@@ -20,8 +20,8 @@ class WorkqueueCollector : public BpfCollector<workqueue_bpf> {
                        {"function"}, context.config) {}
 
   void collect(ScrapeOutput& out) override {
-    emit(execution_, read_function_histograms(bpf_map__fd(skeleton_->maps.execution_time), symbols_),
-         out);
+    emit(execution_,
+         read_function_histograms(bpf_map__fd(skeleton_->maps.execution_time), symbols_), out);
     emit(queue_latency_,
          read_function_histograms(bpf_map__fd(skeleton_->maps.queue_latency), symbols_), out);
     emit_drops(out);
@@ -36,8 +36,11 @@ class WorkqueueCollector : public BpfCollector<workqueue_bpf> {
 }  // namespace
 
 Descriptor workqueue_descriptor() {
-  return {"workqueue", "Workqueue execution time and queue latency by work function", true,
-          {"function"}, true,
+  return {"workqueue",
+          "Workqueue execution time and queue latency by work function",
+          true,
+          {"function"},
+          true,
           [](const Context& context) -> std::unique_ptr<Collector> {
             return std::make_unique<WorkqueueCollector>(context);
           }};

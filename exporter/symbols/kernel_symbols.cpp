@@ -17,7 +17,9 @@ struct Symbol {
   std::string_view name;
 };
 
-bool is_text_symbol(char type) { return type == 't' || type == 'T' || type == 'w' || type == 'W'; }
+bool is_text_symbol(char type) {
+  return type == 't' || type == 'T' || type == 'w' || type == 'W';
+}
 
 // Parses "ffffffff81000000 T _stext" and "ffffffffc0a01000 t fn\t[module]" lines.
 std::vector<Symbol> text_symbols(std::string_view text) {
@@ -27,7 +29,8 @@ std::vector<Symbol> text_symbols(std::string_view text) {
     std::string_view line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     uint64_t address = 0;
-    auto [after_address, error] = std::from_chars(line.data(), line.data() + line.size(), address, 16);
+    auto [after_address, error] =
+        std::from_chars(line.data(), line.data() + line.size(), address, 16);
     size_t consumed = after_address - line.data();
     if (error != std::errc() || address == 0 || consumed + 3 > line.size()) continue;
     if (!is_text_symbol(line[consumed + 1])) continue;

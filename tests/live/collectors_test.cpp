@@ -68,12 +68,12 @@ TEST_P(WorkqueueLive, CountsEveryFlushToLdiscOfAPtyWorkload) {
       histogram_count(collector.collect(), "kernel_workqueue_queue_latency_seconds", labels);
   pty_round_trips(kRoundTrips);
   Families after = collector.collect();
-  EXPECT_GE(histogram_count(after, "kernel_workqueue_execution_seconds", labels) -
-                executions_before,
-            static_cast<uint64_t>(kRoundTrips));
-  EXPECT_GE(histogram_count(after, "kernel_workqueue_queue_latency_seconds", labels) -
-                latencies_before,
-            static_cast<uint64_t>(kRoundTrips));
+  EXPECT_GE(
+      histogram_count(after, "kernel_workqueue_execution_seconds", labels) - executions_before,
+      static_cast<uint64_t>(kRoundTrips));
+  EXPECT_GE(
+      histogram_count(after, "kernel_workqueue_queue_latency_seconds", labels) - latencies_before,
+      static_cast<uint64_t>(kRoundTrips));
 }
 
 INSTANTIATE_TEST_SUITE_P(Hooks, WorkqueueLive,
@@ -165,10 +165,12 @@ TEST(SoftirqPairing, EntryExitPairsCountOnceAndUnpairedExitsNever) {
   EXPECT_EQ(keys, 1u);
   EXPECT_EQ(tasklets, 1u);
   uint64_t net_rx = 0;
-  bpf::for_each_percpu<uint32_t, ke_hist>(
-      bpf_map__fd(skeleton->maps.softirq_time), [&](uint32_t vector, std::span<const ke_hist> cpus) {
-        if (vector == 3) net_rx = metrics::Log2Histogram::from_percpu(cpus).count();
-      });
+  bpf::for_each_percpu<uint32_t, ke_hist>(bpf_map__fd(skeleton->maps.softirq_time),
+                                          [&](uint32_t vector, std::span<const ke_hist> cpus) {
+                                            if (vector == 3)
+                                              net_rx =
+                                                  metrics::Log2Histogram::from_percpu(cpus).count();
+                                          });
   EXPECT_EQ(net_rx, 1u);
 }
 

@@ -49,8 +49,8 @@ TEST_F(HistProbe, KernelSlotsEqualHostSlotsAtEveryBoundary) {
   std::mt19937_64 random(7);
   for (int i = 0; i < 2000; ++i) values.push_back(random() >> (random() % 64));
   for (uint64_t ns : values) ASSERT_EQ(kernel_slot(ns), ke_hist_slot(ns)) << ns;
-  EXPECT_EQ(kernel_slot(1000000000), 1u + KE_HIST_UNIT_SHIFT);       // 1 s: le="1"
-  EXPECT_EQ(kernel_slot(1000000001), 2u + KE_HIST_UNIT_SHIFT);       // just above: le="2"
+  EXPECT_EQ(kernel_slot(1000000000), 1u + KE_HIST_UNIT_SHIFT);  // 1 s: le="1"
+  EXPECT_EQ(kernel_slot(1000000001), 2u + KE_HIST_UNIT_SHIFT);  // just above: le="2"
   EXPECT_EQ(kernel_slot(UINT64_MAX), static_cast<uint32_t>(KE_HIST_OVERFLOW_SLOT));
 }
 

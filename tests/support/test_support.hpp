@@ -38,7 +38,7 @@ uint64_t histogram_count(const std::vector<prometheus::MetricFamily>& families,
 // Skips a live test where it cannot run, or fails it where live tests are required.
 #define KE_REQUIRE_LIVE_ENVIRONMENT()                                                  \
   do {                                                                                 \
-    if (auto reason = ::ke::test::live_unavailable_reason()) {                        \
+    if (auto reason = ::ke::test::live_unavailable_reason()) {                         \
       if (::ke::test::live_tests_required())                                           \
         FAIL() << "live tests are required (KE_REQUIRE_LIVE_TESTS=1) but " << *reason; \
       GTEST_SKIP() << *reason;                                                         \

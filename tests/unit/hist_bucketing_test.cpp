@@ -34,7 +34,9 @@ TEST(HistBucketing, FloorAndCeilLog2AtPowersOfTwo) {
   EXPECT_EQ(ke_floor_log2(std::numeric_limits<uint64_t>::max()), 63u);
 }
 
-TEST(HistBucketing, ZeroHasItsOwnSlot) { EXPECT_EQ(ke_hist_slot(0), KE_HIST_ZERO_SLOT); }
+TEST(HistBucketing, ZeroHasItsOwnSlot) {
+  EXPECT_EQ(ke_hist_slot(0), KE_HIST_ZERO_SLOT);
+}
 
 TEST(HistBucketing, EveryBoundIsInsideItsBucket) {
   for (uint32_t k = 0; k <= KE_HIST_MAX_EXP; ++k) {
@@ -43,7 +45,7 @@ TEST(HistBucketing, EveryBoundIsInsideItsBucket) {
     if (bound > 0) {
       EXPECT_EQ(ke_hist_slot(bound), reference_slot(bound));
       EXPECT_EQ(ke_hist_slot(bound), 1 + k);
-      EXPECT_LT(ke_hist_slot(bound - 1) , 2 + k);
+      EXPECT_LT(ke_hist_slot(bound - 1), 2 + k);
     }
     EXPECT_EQ(ke_hist_slot(bound + 1), reference_slot(bound + 1));
     EXPECT_GT(ke_hist_slot(bound + 1), 1 + k);

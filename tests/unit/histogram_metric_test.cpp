@@ -83,7 +83,8 @@ TEST(HistogramMetric, IncludeFilterKeepsOnlyMatches) {
 }
 
 TEST(HistogramMetric, BucketRangeComesFromTheConfig) {
-  auto config = config_with("collectors: {workqueue: {histogram: {min_seconds: 0.25, max_seconds: 2}}}");
+  auto config =
+      config_with("collectors: {workqueue: {histogram: {min_seconds: 0.25, max_seconds: 2}}}");
   HistogramMetric metric("m_seconds", "help", {"function"}, config);
   auto family = metric.collect({{{"a"}, with_count(1)}});
   const auto& buckets = family.metric.at(0).histogram.bucket;

@@ -8,7 +8,9 @@ namespace ke::metrics {
 namespace {
 
 // The slot of finite bucket 2^exponent seconds.
-int slot_of(int exponent) { return 1 + exponent + KE_HIST_UNIT_SHIFT; }
+int slot_of(int exponent) {
+  return 1 + exponent + KE_HIST_UNIT_SHIFT;
+}
 
 TEST(Histogram, SumsPerCpuCopies) {
   ke_hist cpus[2] = {};

@@ -33,8 +33,7 @@ TEST(Loader, BlamesTheProgramLibbpfNames) {
       "'workqueue_execute_start': -3\n"
       "libbpf: prog 'execute_start__tp_btf': failed to load: -3\n");
   EXPECT_EQ(blame.program, "execute_start__tp_btf");
-  EXPECT_EQ(blame.reason,
-            "failed to find kernel BTF type ID of 'workqueue_execute_start': -3");
+  EXPECT_EQ(blame.reason, "failed to find kernel BTF type ID of 'workqueue_execute_start': -3");
 }
 
 TEST(Loader, NoBlameWithoutAProgram) {
