@@ -14,12 +14,7 @@ struct {
 enum { SOFTIRQ_START = 0, TASKLET_START = 1 };
 
 /* Histograms by vector number. */
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, KE_SOFTIRQ_VECTORS);
-  __type(key, __u32);
-  __type(value, struct ke_hist);
-} softirq_time SEC(".maps");
+KE_HIST_ARRAY(softirq_time, KE_SOFTIRQ_VECTORS);
 
 /* Histograms by tasklet function address. */
 KE_HIST_MAP(tasklet_time, __u64, 1024);

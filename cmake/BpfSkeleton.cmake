@@ -30,7 +30,9 @@ function(add_bpf_skeleton src out_dir out_list)
             -I${PROJECT_SOURCE_DIR}/bpf/include ${BPF_MULTIARCH_INCLUDE} -c ${src} -o ${obj}
     # "gen object" strips DWARF but keeps the BTF that CO-RE needs.
     COMMAND ${BPFTOOL} gen object ${linked} ${obj}
-    COMMAND ${BPFTOOL} gen skeleton ${linked} name ${name}_bpf > ${skel}
+    # Every object's read-only data holds struct ke_hist_config (bpf/include/ke_bpf.h): the
+    # skeleton includes its definition itself, whatever its includer included before.
+    COMMAND sh -c "echo '#include \"ke_hist.h\"' > ${skel} && ${BPFTOOL} gen skeleton ${linked} name ${name}_bpf >> ${skel}"
     DEPENDS ${src} ${bpf_headers}
     COMMENT "BPF skeleton ${name}"
     VERBATIM)

@@ -31,13 +31,29 @@ KE_INLINE void ke_count_drop(__u32 reason) {
   if (count) (*count)++;
 }
 
-/* A per-CPU histogram map keyed by `key_type`, bounded to `entries` label keys. */
-#define KE_HIST_MAP(name, key_type, entries) \
-  struct {                                   \
-    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);  \
-    __uint(max_entries, entries);            \
-    __type(key, key_type);                   \
-    __type(value, struct ke_hist);           \
+/* Bucketing configuration, written by the exporter before load. */
+const volatile struct ke_hist_config ke_hist_config SEC(".rodata.ke_hist");
+
+/* Histogram maps: per-CPU, bounded to `entries` label keys. Declared by size rather than by
+ * BTF type: the exporter shrinks value_size to the configured schema before load, and it
+ * recognises these maps by their declared value size (exporter/bpf/histogram_maps.hpp).
+ * Hash maps allocate on insert, so memory follows the label keys actually seen. */
+#define KE_HIST_MAP(name, key_type, entries)    \
+  struct {                                      \
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);     \
+    __uint(max_entries, entries);               \
+    __uint(map_flags, BPF_F_NO_PREALLOC);       \
+    __uint(key_size, sizeof(key_type));         \
+    __uint(value_size, sizeof(struct ke_hist)); \
+  } name SEC(".maps")
+
+/* A histogram per index 0..entries-1 (small dense keys such as softirq vectors). */
+#define KE_HIST_ARRAY(name, entries)            \
+  struct {                                      \
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);    \
+    __uint(max_entries, entries);               \
+    __uint(key_size, sizeof(__u32));            \
+    __uint(value_size, sizeof(struct ke_hist)); \
   } name SEC(".maps")
 
 /* Start times of operations in flight. LRU, so that entries whose end never comes (a cancelled
@@ -53,8 +69,10 @@ KE_INLINE void ke_count_drop(__u32 reason) {
 static const struct ke_hist ke_zero_hist;
 
 KE_INLINE void ke_hist_add(struct ke_hist* hist, __u64 ns) {
-  __u32 slot = ke_hist_slot(ns);
-  if (slot >= KE_HIST_SLOTS) return;
+  __u64 slot = ke_hist_slot_schema(ns, &ke_hist_config);
+  KE_BARRIER_VAR(slot);
+  /* The map value holds slot_count slots: the verifier knows this read-only bound. */
+  if (slot >= ke_hist_config.slot_count || slot >= KE_HIST_MAX_SLOTS) return;
   hist->slots[slot]++;
   hist->sum_ns += ns;
 }

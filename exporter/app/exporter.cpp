@@ -1,7 +1,5 @@
 #include "app/exporter.hpp"
 
-#include <prometheus/text_serializer.h>
-
 #include <unistd.h>
 #include <fstream>
 #include <future>
@@ -10,12 +8,13 @@
 
 #include "build_info.hpp"
 #include "log/log.hpp"
+#include "metrics/exposition.hpp"
 #include "metrics/families.hpp"
 
 namespace ke::app {
 namespace {
 
-using prometheus::MetricType;
+using metrics::MetricType;
 
 std::string html_escape(std::string_view text) {
   std::string out;
@@ -52,7 +51,7 @@ double boot_time() {
 }
 
 // process_* metrics as the Go and Python clients define them, from /proc/self.
-void append_process_metrics(std::vector<prometheus::MetricFamily>& families) {
+void append_process_metrics(std::vector<metrics::Family>& families) {
   std::ifstream stat_file("/proc/self/stat");
   std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
   // Fields after the parenthesised command name; utime is field 14, starttime 22, vsize 23, rss 24.
@@ -65,18 +64,18 @@ void append_process_metrics(std::vector<prometheus::MetricFamily>& families) {
 
   auto cpu =
       metrics::family("process_cpu_seconds_total",
-                      "Total user and system CPU time spent in seconds.", MetricType::Counter);
-  metrics::add_counter(cpu, {}, (field(14) + field(15)) / ticks);
+                      "Total user and system CPU time spent in seconds.", MetricType::counter);
+  metrics::add_value(cpu, {}, (field(14) + field(15)) / ticks);
   auto rss = metrics::family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                             MetricType::Gauge);
-  metrics::add_gauge(rss, {}, field(24) * page);
+                             MetricType::gauge);
+  metrics::add_value(rss, {}, field(24) * page);
   auto vsize = metrics::family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                               MetricType::Gauge);
-  metrics::add_gauge(vsize, {}, field(23));
+                               MetricType::gauge);
+  metrics::add_value(vsize, {}, field(23));
   auto start =
       metrics::family("process_start_time_seconds",
-                      "Start time of the process since unix epoch in seconds.", MetricType::Gauge);
-  metrics::add_gauge(start, {}, boot_time() + field(22) / ticks);
+                      "Start time of the process since unix epoch in seconds.", MetricType::gauge);
+  metrics::add_value(start, {}, boot_time() + field(22) / ticks);
   for (auto* family : {&cpu, &rss, &vsize, &start}) families.push_back(std::move(*family));
 }
 
@@ -125,15 +124,20 @@ Exporter::Exporter(const config::Config& config, const bpf::LoaderOptions& loade
       std::chrono::steady_clock::now() - started);
 }
 
-http::Response Exporter::scrape(std::string_view /*accept*/) {
+http::Response Exporter::scrape(std::string_view accept) {
+  const metrics::Negotiated negotiated = metrics::negotiate(accept);
+  return {200, negotiated.content_type, metrics::serialize(collect(), negotiated.format)};
+}
+
+std::vector<metrics::Family> Exporter::collect() {
   std::lock_guard lock(scrape_mutex_);
-  std::vector<prometheus::MetricFamily> page;
+  std::vector<metrics::Family> page;
 
   auto build_info = metrics::family("kernel_exporter_build_info",
                                     "A metric with a constant '1' value labeled by version, "
                                     "revision, compiler and libbpf version.",
-                                    MetricType::Gauge);
-  metrics::add_gauge(build_info,
+                                    MetricType::gauge);
+  metrics::add_value(build_info,
                      {{"version", build::kVersion},
                       {"revision", build::kRevision},
                       {"compiler", build::kCompiler},
@@ -142,29 +146,29 @@ http::Response Exporter::scrape(std::string_view /*accept*/) {
                      1);
   auto up = metrics::family("kernel_exporter_collector_up",
                             "Whether the collector loaded and attached (1) or is unavailable (0).",
-                            MetricType::Gauge);
+                            MetricType::gauge);
   auto duration =
       metrics::family("kernel_exporter_scrape_collector_duration_seconds",
-                      "Duration of the collector's part of this scrape.", MetricType::Gauge);
+                      "Duration of the collector's part of this scrape.", MetricType::gauge);
   auto success =
       metrics::family("kernel_exporter_scrape_collector_success",
-                      "Whether the collector's part of this scrape succeeded.", MetricType::Gauge);
+                      "Whether the collector's part of this scrape succeeded.", MetricType::gauge);
   auto hooks = metrics::family("kernel_exporter_bpf_program_info",
                                "BPF program slots of each collector and the hook each attached "
                                "with (hook=\"none\": no variant could attach; see the log).",
-                               MetricType::Gauge);
+                               MetricType::gauge);
   auto dropped =
       metrics::family("kernel_exporter_bpf_dropped_events_total",
-                      "Events a BPF program could not record, by reason.", MetricType::Counter);
+                      "Events a BPF program could not record, by reason.", MetricType::counter);
   auto folded = metrics::family("kernel_exporter_label_folded_events_total",
                                 "Events counted under label value \"other\" because the "
                                 "collector's label_limit was reached.",
-                                MetricType::Counter);
+                                MetricType::counter);
 
   for (Entry& entry : entries_) {
-    metrics::add_gauge(up, {{"collector", entry.name}}, entry.collector ? 1 : 0);
+    metrics::add_value(up, {{"collector", entry.name}}, entry.collector ? 1 : 0);
     for (const bpf::ProgramStatus& program : entry.programs)
-      metrics::add_gauge(hooks,
+      metrics::add_value(hooks,
                          {{"collector", entry.name},
                           {"program", program.slot},
                           {"hook", program.attached() ? program.hook : "none"}},
@@ -180,22 +184,21 @@ http::Response Exporter::scrape(std::string_view /*accept*/) {
       log::error("collector scrape failed", {{"collector", entry.name}, {"err", error.what()}});
     }
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    metrics::add_gauge(duration, {{"collector", entry.name}}, elapsed.count());
-    metrics::add_gauge(success, {{"collector", entry.name}}, ok ? 1 : 0);
+    metrics::add_value(duration, {{"collector", entry.name}}, elapsed.count());
+    metrics::add_value(success, {{"collector", entry.name}}, ok ? 1 : 0);
     if (!ok) continue;
     for (auto& family : out.families) page.push_back(std::move(family));
     for (const auto& [reason, count] : out.dropped_events)
-      metrics::add_counter(dropped, {{"collector", entry.name}, {"reason", reason}},
-                           static_cast<double>(count));
+      metrics::add_value(dropped, {{"collector", entry.name}, {"reason", reason}},
+                         static_cast<double>(count));
     for (const auto& [metric, count] : out.folded_events)
-      metrics::add_counter(folded, {{"collector", entry.name}, {"metric", metric}},
-                           static_cast<double>(count));
+      metrics::add_value(folded, {{"collector", entry.name}, {"metric", metric}},
+                         static_cast<double>(count));
   }
   for (auto* family : {&build_info, &up, &duration, &success, &hooks, &dropped, &folded})
-    if (!family->metric.empty() || family == &up) page.push_back(std::move(*family));
+    if (!family->samples.empty() || family == &up) page.push_back(std::move(*family));
   append_process_metrics(page);
-  return {200, "text/plain; version=0.0.4; charset=utf-8",
-          prometheus::TextSerializer().Serialize(page)};
+  return page;
 }
 
 std::string Exporter::landing_page(std::string_view telemetry_path) const {

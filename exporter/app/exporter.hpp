@@ -12,6 +12,7 @@
 #include "collectors/collector.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
+#include "metrics/model.hpp"
 #include "symbols/kernel_symbols.hpp"
 
 namespace ke::app {
@@ -22,8 +23,11 @@ class Exporter {
   // the others keep working.
   Exporter(const config::Config& config, const bpf::LoaderOptions& loader);
 
-  // One synchronous scrape (scrapes are serialised), as Prometheus text 0.0.4.
+  // One synchronous scrape, in the format the Accept header asks for.
   http::Response scrape(std::string_view accept);
+  // The page of one scrape: every collector's families and the exporter's own. Scrapes are
+  // serialised.
+  std::vector<metrics::Family> collect();
   std::string landing_page(std::string_view telemetry_path) const;
   // Time from construction start to all collectors loaded and attached.
   std::chrono::milliseconds startup_duration() const { return startup_duration_; }

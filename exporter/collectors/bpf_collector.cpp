@@ -1,34 +1,41 @@
 #include "collectors/bpf_collector.hpp"
 
+#include <cstring>
+
+#include "bpf/maps.hpp"
 #include "ke_drops.h"
 
 namespace ke::collectors {
 
-metrics::HistogramMetric::Observations read_function_histograms(int map_fd,
+metrics::HistogramMetric::Observations read_function_histograms(int map_fd, int schema,
                                                                 symbols::KernelSymbols& symbols) {
   std::vector<uint64_t> addresses;
   std::vector<metrics::Log2Histogram> histograms;
-  bpf::for_each_percpu<uint64_t, ke_hist>(
-      map_fd, [&](uint64_t address, std::span<const ke_hist> per_cpu) {
-        addresses.push_back(address);
-        histograms.push_back(metrics::Log2Histogram::from_percpu(per_cpu));
-      });
+  bpf::for_each_histogram(map_fd, sizeof(uint64_t), schema,
+                          [&](const void* key, std::span<const uint64_t> slots, uint64_t sum_ns) {
+                            uint64_t address;
+                            std::memcpy(&address, key, sizeof address);
+                            addresses.push_back(address);
+                            histograms.emplace_back(schema, slots, sum_ns);
+                          });
   std::vector<std::string> names = symbols.functions_at(addresses);
   metrics::HistogramMetric::Observations observations;
   for (size_t i = 0; i < names.size(); ++i)
-    observations.push_back({{std::move(names[i])}, histograms[i]});
+    observations.push_back({{std::move(names[i])}, std::move(histograms[i])});
   return observations;
 }
 
 metrics::HistogramMetric::Observations read_indexed_histograms(
-    int map_fd, std::span<const std::string_view> names) {
+    int map_fd, int schema, std::span<const std::string_view> names) {
   metrics::HistogramMetric::Observations observations;
-  bpf::for_each_percpu<uint32_t, ke_hist>(
-      map_fd, [&](uint32_t index, std::span<const ke_hist> per_cpu) {
-        if (index >= names.size()) return;
-        auto histogram = metrics::Log2Histogram::from_percpu(per_cpu);
-        if (histogram.count() > 0) observations.push_back({{std::string(names[index])}, histogram});
-      });
+  bpf::for_each_histogram(map_fd, sizeof(uint32_t), schema,
+                          [&](const void* key, std::span<const uint64_t> slots, uint64_t sum_ns) {
+                            uint32_t index;
+                            std::memcpy(&index, key, sizeof index);
+                            metrics::Log2Histogram histogram(schema, slots, sum_ns);
+                            if (index < names.size() && histogram.count() > 0)
+                              observations.push_back({{std::string(names[index])}, histogram});
+                          });
   return observations;
 }
 

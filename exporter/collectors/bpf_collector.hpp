@@ -1,5 +1,6 @@
-// Plumbing shared by collectors built on a BPF skeleton: ownership of the skeleton, reading its
-// histogram and drop-counter maps, and handing histograms to their HistogramMetric.
+// Plumbing shared by collectors built on a BPF skeleton: loading it with the collector's
+// histogram schema, owning it, reading its histogram and drop-counter maps, and handing
+// histograms to their HistogramMetric.
 #pragma once
 
 #include <span>
@@ -7,21 +8,21 @@
 #include <utility>
 #include <vector>
 
+#include "bpf/histogram_maps.hpp"
 #include "bpf/loader.hpp"
-#include "bpf/maps.hpp"
 #include "collectors/collector.hpp"
 #include "metrics/histogram_metric.hpp"
 
 namespace ke::collectors {
 
 // Histograms of a map keyed by kernel function address, labelled by function name.
-metrics::HistogramMetric::Observations read_function_histograms(int map_fd,
+metrics::HistogramMetric::Observations read_function_histograms(int map_fd, int schema,
                                                                 symbols::KernelSymbols& symbols);
 
 // Histograms of a per-CPU array, labelled by index through `names` (indices past it skipped);
 // empty histograms are left out.
 metrics::HistogramMetric::Observations read_indexed_histograms(
-    int map_fd, std::span<const std::string_view> names);
+    int map_fd, int schema, std::span<const std::string_view> names);
 
 // Appends the family of `metric` for `observations` and its folded-event count.
 void emit(metrics::HistogramMetric& metric,
@@ -36,13 +37,19 @@ class BpfCollector : public Collector {
   const std::vector<bpf::ProgramStatus>& programs() const override { return skeleton_.programs(); }
 
  protected:
-  explicit BpfCollector(bpf::Skeleton<Skel> skeleton) : skeleton_(std::move(skeleton)) {}
+  // Loads the skeleton with fallback, its histograms bucketed at the configured schema.
+  BpfCollector(const bpf::SkeletonOps& ops, std::string_view name, const Context& context)
+      : schema_(context.config.histogram.schema),
+        skeleton_(bpf::Skeleton<Skel>::load(ops, name, context.loader, [this](Skel* skeleton) {
+          bpf::configure_histograms(skeleton->obj, schema_);
+        })) {}
 
   // Every BPF collector ends its collect() with this.
   void emit_drops(ScrapeOutput& out) const {
     collectors::emit_drops(bpf_map__fd(skeleton_->maps.ke_drops), out);
   }
 
+  const int schema_;
   bpf::Skeleton<Skel> skeleton_;
 };
 

@@ -2,8 +2,6 @@
 // into metric families; nothing it does runs per event in user space.
 #pragma once
 
-#include <prometheus/metric_family.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,13 +9,14 @@
 
 #include "bpf/loader.hpp"
 #include "config/config.hpp"
+#include "metrics/model.hpp"
 #include "symbols/kernel_symbols.hpp"
 
 namespace ke::collectors {
 
 // What one scrape of one collector produced.
 struct ScrapeOutput {
-  std::vector<prometheus::MetricFamily> families;
+  std::vector<metrics::Family> families;
   // Cumulative events folded into "other" by the label limit, per metric name.
   std::vector<std::pair<std::string, uint64_t>> folded_events;
   // Cumulative events the BPF programs dropped, per reason (see bpf/include/ke_drops.h).

@@ -58,18 +58,18 @@ class LoadavgCollector : public Collector {
         "5-minute load average (runnable and uninterruptible tasks, exponentially damped).",
         "15-minute load average (runnable and uninterruptible tasks, exponentially damped)."};
     for (int i = 0; i < 3; ++i) {
-      auto family = metrics::family(kNames[i], kHelps[i], prometheus::MetricType::Gauge);
-      metrics::add_gauge(family, {}, loads[i]);
+      auto family = metrics::family(kNames[i], kHelps[i], metrics::MetricType::gauge);
+      metrics::add_value(family, {}, loads[i]);
       out.families.push_back(std::move(family));
     }
     auto runnable = metrics::family("kernel_runnable_tasks",
                                     "Tasks currently running or waiting on a run queue.",
-                                    prometheus::MetricType::Gauge);
-    metrics::add_gauge(runnable, {}, proc.runnable);
+                                    metrics::MetricType::gauge);
+    metrics::add_value(runnable, {}, proc.runnable);
     out.families.push_back(std::move(runnable));
     auto total = metrics::family("kernel_tasks", "Tasks (threads) that currently exist.",
-                                 prometheus::MetricType::Gauge);
-    metrics::add_gauge(total, {}, proc.total);
+                                 metrics::MetricType::gauge);
+    metrics::add_value(total, {}, proc.total);
     out.families.push_back(std::move(total));
   }
 

@@ -12,8 +12,7 @@ constexpr std::string_view kSoftirqVectors[] = {"hi",       "timer",   "net_tx",
 class SoftirqCollector : public BpfCollector<softirq_bpf> {
  public:
   explicit SoftirqCollector(const Context& context)
-      : BpfCollector(bpf::Skeleton<softirq_bpf>::load(KE_SKELETON_OPS(softirq_bpf), "softirq",
-                                                      context.loader)),
+      : BpfCollector(KE_SKELETON_OPS(softirq_bpf), "softirq", context),
         symbols_(context.symbols),
         softirq_("kernel_softirq_execution_seconds",
                  "Time a softirq handler ran, by softirq vector.", {"vector"}, context.config),
@@ -22,8 +21,11 @@ class SoftirqCollector : public BpfCollector<softirq_bpf> {
 
   void collect(ScrapeOutput& out) override {
     emit(softirq_,
-         read_indexed_histograms(bpf_map__fd(skeleton_->maps.softirq_time), kSoftirqVectors), out);
-    emit(tasklet_, read_function_histograms(bpf_map__fd(skeleton_->maps.tasklet_time), symbols_),
+         read_indexed_histograms(bpf_map__fd(skeleton_->maps.softirq_time), schema_,
+                                 kSoftirqVectors),
+         out);
+    emit(tasklet_,
+         read_function_histograms(bpf_map__fd(skeleton_->maps.tasklet_time), schema_, symbols_),
          out);
     emit_drops(out);
   }

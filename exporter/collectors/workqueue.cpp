@@ -8,8 +8,7 @@ namespace {
 class WorkqueueCollector : public BpfCollector<workqueue_bpf> {
  public:
   explicit WorkqueueCollector(const Context& context)
-      : BpfCollector(bpf::Skeleton<workqueue_bpf>::load(KE_SKELETON_OPS(workqueue_bpf), "workqueue",
-                                                        context.loader)),
+      : BpfCollector(KE_SKELETON_OPS(workqueue_bpf), "workqueue", context),
         symbols_(context.symbols),
         execution_("kernel_workqueue_execution_seconds",
                    "Time a work item's function ran, by work function.", {"function"},
@@ -21,9 +20,11 @@ class WorkqueueCollector : public BpfCollector<workqueue_bpf> {
 
   void collect(ScrapeOutput& out) override {
     emit(execution_,
-         read_function_histograms(bpf_map__fd(skeleton_->maps.execution_time), symbols_), out);
+         read_function_histograms(bpf_map__fd(skeleton_->maps.execution_time), schema_, symbols_),
+         out);
     emit(queue_latency_,
-         read_function_histograms(bpf_map__fd(skeleton_->maps.queue_latency), symbols_), out);
+         read_function_histograms(bpf_map__fd(skeleton_->maps.queue_latency), schema_, symbols_),
+         out);
     emit_drops(out);
   }
 

@@ -42,7 +42,7 @@ namespace {
 constexpr std::string_view kTopLevelKeys[] = {"collectors"};
 constexpr std::string_view kCollectorKeys[] = {"enabled", "label_limit", "filters", "histogram"};
 constexpr std::string_view kFilterKeys[] = {"include", "exclude"};
-constexpr std::string_view kHistogramKeys[] = {"min_seconds", "max_seconds"};
+constexpr std::string_view kHistogramKeys[] = {"min_seconds", "max_seconds", "schema"};
 
 template <typename Names>
 std::string join(const Names& names) {
@@ -332,6 +332,9 @@ class Parser {
         bounds_valid = bounds_valid && exponent;
         if (exponent) range.max_exponent = *exponent;
         max_written = value;
+      } else if (key.Scalar() == "schema") {
+        if (auto schema = read_integer(value, 0, kMaxHistogramSchema))
+          range.schema = static_cast<int>(*schema);
       } else {
         report_unknown_key(key, value.path, kHistogramKeys);
       }

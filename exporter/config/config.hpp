@@ -29,9 +29,13 @@ class LabelFilter {
 // Classic bucket bounds 2^e seconds, e in [kMinHistogramExponent, kMaxHistogramExponent].
 inline constexpr int kMinHistogramExponent = -30;
 inline constexpr int kMaxHistogramExponent = 10;
+// Native histogram resolution: 2^schema buckets per power of two (Prometheus schemas 0..3).
+inline constexpr int kMaxHistogramSchema = 3;
+
 struct HistogramRange {
   int min_exponent = -20;
   int max_exponent = 4;
+  int schema = 0;
 };
 
 inline constexpr unsigned kMaxLabelLimit = 10000;

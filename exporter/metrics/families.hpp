@@ -1,33 +1,20 @@
-// Small builders for prometheus-cpp metric families.
+// Small builders for model families.
 #pragma once
-
-#include <prometheus/metric_family.h>
 
 #include <string>
 #include <utility>
-#include <vector>
+
+#include "metrics/model.hpp"
 
 namespace ke::metrics {
 
-using Labels = std::vector<std::pair<std::string, std::string>>;
-
-inline prometheus::MetricFamily family(std::string name, std::string help,
-                                       prometheus::MetricType type) {
-  return prometheus::MetricFamily{std::move(name), std::move(help), type, {}};
+inline Family family(std::string name, std::string help, MetricType type) {
+  return Family{std::move(name), std::move(help), type, {}};
 }
 
-inline void add_gauge(prometheus::MetricFamily& family, const Labels& labels, double value) {
-  prometheus::ClientMetric metric;
-  for (const auto& [name, label_value] : labels) metric.label.push_back({name, label_value});
-  metric.gauge.value = value;
-  family.metric.push_back(std::move(metric));
-}
-
-inline void add_counter(prometheus::MetricFamily& family, const Labels& labels, double value) {
-  prometheus::ClientMetric metric;
-  for (const auto& [name, label_value] : labels) metric.label.push_back({name, label_value});
-  metric.counter.value = value;
-  family.metric.push_back(std::move(metric));
+// Adds a gauge or counter sample.
+inline void add_value(Family& family, Labels labels, double value) {
+  family.samples.push_back(Sample{std::move(labels), value, {}});
 }
 
 }  // namespace ke::metrics

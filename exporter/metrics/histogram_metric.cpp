@@ -30,7 +30,7 @@ void HistogramMetric::admit_new_values(const Observations& observations) {
   }
 }
 
-prometheus::MetricFamily HistogramMetric::collect(const Observations& observations) {
+Family HistogramMetric::collect(const Observations& observations) {
   Observations admitted_observations;
   for (const auto& observation : observations) {
     bool passes = true;
@@ -51,16 +51,17 @@ prometheus::MetricFamily HistogramMetric::collect(const Observations& observatio
       folded = true;
     }
     if (folded) folded_events_ += histogram.count();
-    series[shown].merge(histogram);
+    auto [entry, inserted] = series.try_emplace(shown, histogram.schema());
+    entry->second.merge(histogram);
   }
 
-  prometheus::MetricFamily family{name_, help_, prometheus::MetricType::Histogram, {}};
+  Family family{name_, help_, MetricType::histogram, {}};
   for (const auto& [values, histogram] : series) {
-    prometheus::ClientMetric metric;
+    Sample sample;
     for (size_t label = 0; label < label_names_.size(); ++label)
-      metric.label.push_back({label_names_[label], values[label]});
-    metric.histogram = to_classic(histogram, config_.histogram);
-    family.metric.push_back(std::move(metric));
+      sample.labels.push_back({label_names_[label], values[label]});
+    sample.histogram = to_histogram(histogram, config_.histogram);
+    family.samples.push_back(std::move(sample));
   }
   return family;
 }

@@ -2,8 +2,6 @@
 // names, vectors), with the collector's filters and label limit applied.
 #pragma once
 
-#include <prometheus/metric_family.h>
-
 #include <map>
 #include <set>
 #include <string>
@@ -12,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "metrics/histogram.hpp"
+#include "metrics/model.hpp"
 
 namespace ke::metrics {
 
@@ -24,10 +23,13 @@ class HistogramMetric {
   HistogramMetric(std::string name, std::string help, std::vector<std::string> label_names,
                   const config::CollectorConfig& config);
 
+  // The schema the collector's BPF histograms are bucketed with.
+  int schema() const { return config_.histogram.schema; }
+
   // Builds this scrape's family. Observations whose label values a filter rejects are left
   // out. Each label keeps at most label_limit values of its own across scrapes, admitted
   // busiest first; later values fold into "other", so series never flap.
-  prometheus::MetricFamily collect(const Observations& observations);
+  Family collect(const Observations& observations);
 
   // Events counted under a folded ("other") label value, as of the last collect().
   uint64_t folded_events() const { return folded_events_; }

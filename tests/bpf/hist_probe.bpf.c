@@ -6,7 +6,7 @@ __u32 slot_out;
 
 SEC("raw_tp")
 int hist_slot(__u64* ctx) {
-  slot_out = ke_hist_slot(ctx[0]);
+  slot_out = ke_hist_slot_schema(ctx[0], &ke_hist_config);
   return 0;
 }
 

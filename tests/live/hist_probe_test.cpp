@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 
+#include "bpf/histogram_maps.hpp"
 #include "bpf/maps.hpp"
 #include "hist_probe.skel.h"
 #include "ke_drops.h"
@@ -21,8 +22,14 @@ class HistProbe : public ::testing::Test {
  protected:
   void SetUp() override {
     KE_REQUIRE_LIVE_ENVIRONMENT();
-    skeleton_.reset(hist_probe_bpf__open_and_load());
-    ASSERT_TRUE(skeleton_) << "cannot load hist_probe.bpf.o";
+    load(0);
+  }
+
+  void load(int schema) {
+    skeleton_.reset(hist_probe_bpf__open());
+    ASSERT_TRUE(skeleton_) << "cannot open hist_probe.bpf.o";
+    ke::bpf::configure_histograms(skeleton_->obj, schema);
+    ASSERT_EQ(hist_probe_bpf__load(skeleton_.get()), 0);
   }
 
   void run(bpf_program* program, std::vector<uint64_t> args) {
@@ -51,7 +58,23 @@ TEST_F(HistProbe, KernelSlotsEqualHostSlotsAtEveryBoundary) {
   for (uint64_t ns : values) ASSERT_EQ(kernel_slot(ns), ke_hist_slot(ns)) << ns;
   EXPECT_EQ(kernel_slot(1000000000), 1u + KE_HIST_UNIT_SHIFT);  // 1 s: le="1"
   EXPECT_EQ(kernel_slot(1000000001), 2u + KE_HIST_UNIT_SHIFT);  // just above: le="2"
-  EXPECT_EQ(kernel_slot(UINT64_MAX), static_cast<uint32_t>(KE_HIST_OVERFLOW_SLOT));
+  EXPECT_EQ(kernel_slot(UINT64_MAX), static_cast<uint32_t>(KE_HIST_OVERFLOW_SLOT(0)));
+}
+
+TEST_F(HistProbe, FinerSchemasMatchTheHostAtEveryBound) {
+  for (int schema = 1; schema <= KE_HIST_MAX_SCHEMA; ++schema) {
+    SCOPED_TRACE(schema);
+    load(schema);
+    const ke_hist_config config = ke::bpf::histogram_config(schema);
+    for (int r = 1; r <= KE_HIST_MAX_REL(schema); ++r) {
+      for (uint64_t ns : {config.bounds_ns[r], config.bounds_ns[r] + 1}) {
+        if (ns == 0) continue;
+        ASSERT_EQ(kernel_slot(ns), ke_hist_slot_schema(ns, &config)) << ns;
+      }
+    }
+    EXPECT_EQ(kernel_slot(1000000000), 1u + (KE_HIST_UNIT_SHIFT << schema));  // 1 s
+    EXPECT_EQ(kernel_slot(UINT64_MAX), static_cast<uint32_t>(KE_HIST_OVERFLOW_SLOT(schema)));
+  }
 }
 
 TEST_F(HistProbe, FullMapCountsDropsAndKeepsExistingKeys) {
@@ -59,10 +82,11 @@ TEST_F(HistProbe, FullMapCountsDropsAndKeepsExistingKeys) {
   run(skeleton_->progs.hist_observe, {2, 1000});  // an existing key still counts
   const int map_fd = bpf_map__fd(skeleton_->maps.small_hist);
   uint64_t keys = 0, observations = 0;
-  ke::bpf::for_each_percpu<uint64_t, ke_hist>(map_fd, [&](uint64_t, std::span<const ke_hist> cpus) {
-    ++keys;
-    for (const ke_hist& cpu : cpus) observations += cpu.slots[ke_hist_slot(1000)];
-  });
+  ke::bpf::for_each_histogram(map_fd, sizeof(uint64_t), 0,
+                              [&](const void*, std::span<const uint64_t> slots, uint64_t) {
+                                ++keys;
+                                observations += slots[ke_hist_slot(1000)];
+                              });
   EXPECT_EQ(keys, 4u);
   EXPECT_EQ(observations, 5u);
   EXPECT_EQ(ke::bpf::sum_percpu_u64(bpf_map__fd(skeleton_->maps.ke_drops), KE_DROP_HIST_MAP_FULL),

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -27,35 +28,31 @@ config::CollectorConfig default_collector_config(std::string_view collector) {
   return parsed.config.collectors.at(std::string(collector));
 }
 
-const prometheus::MetricFamily* find_family(const std::vector<prometheus::MetricFamily>& families,
-                                            std::string_view name) {
+const metrics::Family* find_family(const std::vector<metrics::Family>& families,
+                                   std::string_view name) {
   for (const auto& family : families)
     if (family.name == name) return &family;
   return nullptr;
 }
 
-const prometheus::ClientMetric* find_series(
-    const std::vector<prometheus::MetricFamily>& families, std::string_view name,
-    const std::vector<std::pair<std::string, std::string>>& labels) {
-  const prometheus::MetricFamily* family = find_family(families, name);
+const metrics::Sample* find_series(const std::vector<metrics::Family>& families,
+                                   std::string_view name, const metrics::Labels& labels) {
+  const metrics::Family* family = find_family(families, name);
   if (!family) return nullptr;
-  for (const auto& metric : family->metric) {
+  for (const auto& sample : family->samples) {
     bool matches = true;
-    for (const auto& [label, value] : labels) {
-      bool found = false;
-      for (const auto& pair : metric.label) found |= pair.name == label && pair.value == value;
-      matches &= found;
-    }
-    if (matches) return &metric;
+    for (const auto& label : labels)
+      matches &=
+          std::find(sample.labels.begin(), sample.labels.end(), label) != sample.labels.end();
+    if (matches) return &sample;
   }
   return nullptr;
 }
 
-uint64_t histogram_count(const std::vector<prometheus::MetricFamily>& families,
-                         std::string_view name,
-                         const std::vector<std::pair<std::string, std::string>>& labels) {
-  const prometheus::ClientMetric* series = find_series(families, name, labels);
-  return series ? series->histogram.sample_count : 0;
+uint64_t histogram_count(const std::vector<metrics::Family>& families, std::string_view name,
+                         const metrics::Labels& labels) {
+  const metrics::Sample* series = find_series(families, name, labels);
+  return series ? series->histogram.count : 0;
 }
 
 }  // namespace ke::test

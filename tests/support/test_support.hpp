@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <prometheus/metric_family.h>
 
 #include <optional>
 #include <string>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "metrics/model.hpp"
 
 namespace ke::test {
 
@@ -22,16 +22,14 @@ bool live_tests_required();
 // A collector config with defaults, for constructing collectors directly.
 config::CollectorConfig default_collector_config(std::string_view collector);
 
-const prometheus::MetricFamily* find_family(const std::vector<prometheus::MetricFamily>& families,
-                                            std::string_view name);
+const metrics::Family* find_family(const std::vector<metrics::Family>& families,
+                                   std::string_view name);
 // The series of `name` whose labels include all of `labels`; null if none.
-const prometheus::ClientMetric* find_series(
-    const std::vector<prometheus::MetricFamily>& families, std::string_view name,
-    const std::vector<std::pair<std::string, std::string>>& labels);
+const metrics::Sample* find_series(const std::vector<metrics::Family>& families,
+                                   std::string_view name, const metrics::Labels& labels);
 // A histogram series' count, 0 when the series does not exist.
-uint64_t histogram_count(const std::vector<prometheus::MetricFamily>& families,
-                         std::string_view name,
-                         const std::vector<std::pair<std::string, std::string>>& labels);
+uint64_t histogram_count(const std::vector<metrics::Family>& families, std::string_view name,
+                         const metrics::Labels& labels);
 
 }  // namespace ke::test
 

@@ -171,7 +171,7 @@ TEST(Config, UnknownKeysAtEveryLevel) {
                "unknown key 'includes' (known: include, exclude)");
   expect_error("collectors:\n  workqueue:\n    histogram:\n      min: 1\n", 4,
                "collectors.workqueue.histogram.min",
-               "unknown key 'min' (known: min_seconds, max_seconds)");
+               "unknown key 'min' (known: min_seconds, max_seconds, schema)");
 }
 
 TEST(Config, WrongTypes) {

@@ -9,8 +9,8 @@ namespace ke::metrics {
 namespace {
 
 Log2Histogram with_count(uint64_t count) {
-  Log2Histogram h;
-  h.slots[10] = count;
+  Log2Histogram h(0);
+  h.add(10, count);
   return h;
 }
 
@@ -20,10 +20,10 @@ config::CollectorConfig config_with(std::string_view yaml) {
   return parsed.config.collectors.at("workqueue");
 }
 
-std::map<std::string, uint64_t> counts(const prometheus::MetricFamily& family) {
+std::map<std::string, uint64_t> counts(const Family& family) {
   std::map<std::string, uint64_t> result;
-  for (const auto& metric : family.metric)
-    result[metric.label.at(0).value] = metric.histogram.sample_count;
+  for (const auto& sample : family.samples)
+    result[sample.labels.at(0).value] = sample.histogram.count;
   return result;
 }
 
@@ -32,9 +32,9 @@ TEST(HistogramMetric, SeriesPerLabelValueWithClassicBuckets) {
   HistogramMetric metric("m_seconds", "help", {"function"}, config);
   auto family = metric.collect({{{"a"}, with_count(3)}, {{"b"}, with_count(4)}});
   EXPECT_EQ(family.name, "m_seconds");
-  EXPECT_EQ(family.type, prometheus::MetricType::Histogram);
+  EXPECT_EQ(family.type, MetricType::histogram);
   EXPECT_EQ(counts(family), (std::map<std::string, uint64_t>{{"a", 3}, {"b", 4}}));
-  EXPECT_EQ(family.metric[0].label[0].name, "function");
+  EXPECT_EQ(family.samples[0].labels[0].name, "function");
   EXPECT_EQ(metric.folded_events(), 0u);
 }
 
@@ -83,11 +83,16 @@ TEST(HistogramMetric, IncludeFilterKeepsOnlyMatches) {
 }
 
 TEST(HistogramMetric, BucketRangeComesFromTheConfig) {
-  auto config =
-      config_with("collectors: {workqueue: {histogram: {min_seconds: 0.25, max_seconds: 2}}}");
+  auto config = config_with(
+      "collectors: {workqueue: {histogram: {min_seconds: 0.25, max_seconds: 2, schema: 2}}}");
   HistogramMetric metric("m_seconds", "help", {"function"}, config);
-  auto family = metric.collect({{{"a"}, with_count(1)}});
-  const auto& buckets = family.metric.at(0).histogram.bucket;
+  EXPECT_EQ(metric.schema(), 2);
+  Log2Histogram fine(2);
+  fine.add(1 + (30 << 2), 1);  // the bucket ending at 1 s
+  auto family = metric.collect({{{"a"}, fine}});
+  EXPECT_EQ(family.samples.at(0).histogram.schema, 2);
+  EXPECT_EQ(family.samples.at(0).histogram.positive, (std::vector<NativeBucket>{{0, 1}}));
+  const auto& buckets = family.samples.at(0).histogram.classic;
   ASSERT_EQ(buckets.size(), 4u + 1);  // 0.25, 0.5, 1, 2, +Inf
   EXPECT_EQ(buckets.front().upper_bound, 0.25);
   EXPECT_EQ(buckets[3].upper_bound, 2.0);
