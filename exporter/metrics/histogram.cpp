@@ -10,7 +10,7 @@ Log2Histogram::Log2Histogram(int schema) : schema_(schema), slots_(KE_HIST_SLOT_
 
 Log2Histogram::Log2Histogram(int schema, std::span<const uint64_t> slots, uint64_t sum_ns)
     : schema_(schema), slots_(slots.begin(), slots.end()), sum_ns_(sum_ns) {
-  if (slots_.size() != KE_HIST_SLOT_COUNT(schema))
+  if (slots_.size() != static_cast<size_t>(KE_HIST_SLOT_COUNT(schema)))
     throw std::invalid_argument("histogram slot count does not match its schema");
 }
 

@@ -115,8 +115,9 @@ TEST_P(HistBucketingSchema, EveryBoundAndItsNeighboursMatchTheReference) {
     ASSERT_EQ(ke_hist_slot_schema(bound, &config), static_cast<uint32_t>(1 + r));
     ASSERT_EQ(ke_hist_slot_schema(bound + 1, &config), reference_slot_schema(bound + 1, schema));
     ASSERT_GT(ke_hist_slot_schema(bound + 1, &config), static_cast<uint32_t>(1 + r));
-    if (bound > 0)
+    if (bound > 0) {
       ASSERT_EQ(ke_hist_slot_schema(bound, &config), reference_slot_schema(bound, schema));
+    }
   }
   EXPECT_EQ(ke_hist_slot_schema(0, &config), static_cast<uint32_t>(KE_HIST_ZERO_SLOT));
   EXPECT_EQ(ke_hist_slot_schema(UINT64_MAX, &config),
