@@ -1,14 +1,12 @@
 #include "metrics/exposition.hpp"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/util/delimited_message_util.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "exporter/metrics/metrics.pb.h"
+#include "exposition_decode.hpp"
 
 namespace ke::metrics {
 namespace {
@@ -198,18 +196,7 @@ TEST(Exposition, EmptyPageIsJustEofInOpenMetrics) {
 // Protobuf
 
 std::vector<proto::MetricFamily> decode(const std::string& bytes) {
-  google::protobuf::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
-  google::protobuf::io::CodedInputStream coded(&input);
-  std::vector<proto::MetricFamily> families;
-  for (;;) {
-    proto::MetricFamily family;  // fresh each time: parsing merges into what is there
-    bool clean_eof = false;
-    if (!google::protobuf::util::ParseDelimitedFromCodedStream(&family, &coded, &clean_eof)) {
-      EXPECT_TRUE(clean_eof) << "trailing bytes that are not a whole delimited MetricFamily";
-      return families;
-    }
-    families.push_back(std::move(family));
-  }
+  return test::decode_protobuf(bytes);
 }
 
 std::string bytes(std::initializer_list<uint8_t> values) {
