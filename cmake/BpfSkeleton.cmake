@@ -38,3 +38,13 @@ function(add_bpf_skeleton src out_dir out_list)
     VERBATIM)
   set(${out_list} ${${out_list}} ${skel} PARENT_SCOPE)
 endfunction()
+
+# Every <dir>/*.bpf.c as a skeleton in out_dir, all built by custom target `target`.
+function(add_bpf_skeletons dir out_dir target)
+  file(GLOB sources CONFIGURE_DEPENDS ${dir}/*.bpf.c)
+  set(skeletons)
+  foreach(src ${sources})
+    add_bpf_skeleton(${src} ${out_dir} skeletons)
+  endforeach()
+  add_custom_target(${target} DEPENDS ${skeletons})
+endfunction()

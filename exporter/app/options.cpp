@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "app/join.hpp"
 #include "bpf/loader.hpp"
 
 namespace ke::app {
@@ -14,16 +15,6 @@ namespace {
 constexpr std::string_view kLogLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kLogFormats[] = {"logfmt", "json"};
 constexpr std::string_view kCollectorFlagPrefix = "collector.";
-
-template <typename Names>
-std::string join(const Names& names) {
-  std::string text;
-  for (const auto& name : names) {
-    if (!text.empty()) text += ", ";
-    text += name;
-  }
-  return text;
-}
 
 template <typename Names>
 bool contains(const Names& names, std::string_view name) {

@@ -11,6 +11,8 @@
 #include <set>
 #include <system_error>
 
+#include "app/join.hpp"
+
 namespace ke::config {
 
 LabelFilter::LabelFilter(std::vector<std::regex> include, std::vector<std::regex> exclude)
@@ -43,16 +45,6 @@ constexpr std::string_view kTopLevelKeys[] = {"collectors"};
 constexpr std::string_view kCollectorKeys[] = {"enabled", "label_limit", "filters", "histogram"};
 constexpr std::string_view kFilterKeys[] = {"include", "exclude"};
 constexpr std::string_view kHistogramKeys[] = {"min_seconds", "max_seconds", "schema"};
-
-template <typename Names>
-std::string join(const Names& names) {
-  std::string text;
-  for (const auto& name : names) {
-    if (!text.empty()) text += ", ";
-    text += name;
-  }
-  return text;
-}
 
 std::string child_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);

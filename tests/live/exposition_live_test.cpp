@@ -42,8 +42,8 @@ metrics::Family kernel_histogram(int schema, const std::vector<uint64_t>& durati
   EXPECT_TRUE(parsed.ok());
   metrics::HistogramMetric metric("probe_seconds", "Durations driven by the test.", {"function"},
                                   parsed.config.collectors.at("workqueue"));
-  return metric.collect(collectors::read_function_histograms(
-      bpf_map__fd(skeleton->maps.small_hist), schema, symbols));
+  return metric.collect(collectors::read_function_histograms(bpf_map__fd(skeleton->maps.small_hist),
+                                                             schema, symbols));
 }
 
 // 0.5 s and 1 s and 2 s exactly, each bound's own bucket; 1 ns past 0.5 s and 1 s, the next.
@@ -53,8 +53,8 @@ const std::vector<uint64_t> kBoundaryDurations = {500000000, 500000001, 10000000
 void expect_classic_buckets(const SampleMap& samples, const std::string& format) {
   SCOPED_TRACE(format);
   auto bucket = [&](const char* le) {
-    auto it = samples.find("probe_seconds_bucket{function=\"0x1000\",le=\"" + std::string(le) +
-                           "\"}");
+    auto it =
+        samples.find("probe_seconds_bucket{function=\"0x1000\",le=\"" + std::string(le) + "\"}");
     return it == samples.end() ? -1.0 : it->second;
   };
   EXPECT_EQ(bucket("0.25"), 0);

@@ -68,7 +68,7 @@ void parse_sample_line(std::string_view line, SampleMap& samples) {
         }
       }
       labels.emplace_back(std::move(label), std::move(value));
-      ++position;                              // closing quote
+      ++position;  // closing quote
       if (line[position] == ',') ++position;
     }
     ++position;  // closing brace

@@ -1,3 +1,4 @@
+#include "gunzip.hpp"
 #include "http/server.hpp"
 
 #include <arpa/inet.h>
@@ -22,6 +23,8 @@
 
 namespace ke::http {
 namespace {
+
+using test::gunzip;
 
 struct HttpResponse {
   int status = 0;
@@ -151,24 +154,6 @@ HttpResponse exchange(int port, std::string_view method, std::string_view target
 }
 
 // Inflates one complete gzip member.
-std::string gunzip(const std::string& compressed) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2 failed");
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  std::string inflated;
-  char chunk[16384];
-  int status = Z_OK;
-  while (status == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(chunk);
-    stream.avail_out = sizeof(chunk);
-    status = inflate(&stream, Z_NO_FLUSH);
-    inflated.append(chunk, sizeof(chunk) - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  if (status != Z_STREAM_END) throw std::runtime_error("inflate failed: " + std::to_string(status));
-  return inflated;
-}
 
 constexpr std::string_view kLandingPage =
     "<html><body><a href=\"/metrics\">Metrics</a></body></html>";
