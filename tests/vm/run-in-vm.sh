@@ -282,7 +282,8 @@ try mount -t tracefs tracefs /sys/kernel/tracing   # classic tracepoints, kprobe
 try mount -t debugfs debugfs /sys/kernel/debug
 try mount -t bpf bpf /sys/fs/bpf
 try mount -t cgroup2 cgroup2 /sys/fs/cgroup
-try mount -t tmpfs tmpfs /tmp
+# No tmpfs on /tmp: the initramfs root is writable RAM already, and files copied to their
+# host paths (a checkout under /tmp) would be hidden under it.
 try mount -t tmpfs tmpfs /run
 mkdir -p /dev/pts /dev/shm
 try mount -t devpts devpts /dev/pts
