@@ -207,7 +207,7 @@ ErasedSkeleton load_with_fallback(const SkeletonOps& ops, std::string_view colle
     slots = discover_slots(ops.object(probe.skeleton), options, on_demand);
   }
 
-  // Each round either succeeds or rejects one variant, so this ends.
+  // Each round either succeeds or rejects at least one variant, so this ends.
   for (;;) {
     bool any_program = !on_demand.empty();
     for (const Slot& slot : slots) any_program |= slot.current() != nullptr;
@@ -240,20 +240,21 @@ ErasedSkeleton load_with_fallback(const SkeletonOps& ops, std::string_view colle
       continue;
     }
 
+    // Every slot is tried before reloading, so that several refusals cost one reload.
     std::vector<Link> links;
     bool attach_failed = false;
-    size_t attach_log_start = capture.text().size();
     for (Slot& slot : slots) {
       const std::string* name = slot.current();
       if (!name) continue;
+      const size_t log_start = capture.text().size();
       bpf_program* to_attach = bpf_object__find_program_by_name(object, name->c_str());
       bpf_link* link = bpf_program__attach(to_attach);
       if (!link) {
         int error = errno;
-        LibbpfBlame blame = blame_program(capture.text().substr(attach_log_start));
+        LibbpfBlame blame = blame_program(capture.text().substr(log_start));
         slot.reject(blame.program == *name ? blame.reason : errno_reason(error));
         attach_failed = true;
-        break;
+        continue;
       }
       links.emplace_back(link);
     }

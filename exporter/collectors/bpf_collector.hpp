@@ -3,6 +3,7 @@
 // histograms to their HistogramMetric.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -37,11 +38,14 @@ class BpfCollector : public Collector {
   const std::vector<bpf::ProgramStatus>& programs() const override { return skeleton_.programs(); }
 
  protected:
-  // Loads the skeleton with fallback, its histograms bucketed at the configured schema.
-  BpfCollector(const bpf::SkeletonOps& ops, std::string_view name, const Context& context)
+  // Loads the skeleton with fallback, its histograms bucketed at the configured schema;
+  // `configure` (optional) sets the collector's own read-only data after each open.
+  BpfCollector(const bpf::SkeletonOps& ops, std::string_view name, const Context& context,
+               const std::function<void(Skel*)>& configure = {})
       : schema_(context.config.histogram.schema),
-        skeleton_(bpf::Skeleton<Skel>::load(ops, name, context.loader, [this](Skel* skeleton) {
+        skeleton_(bpf::Skeleton<Skel>::load(ops, name, context.loader, [&](Skel* skeleton) {
           bpf::configure_histograms(skeleton->obj, schema_);
+          if (configure) configure(skeleton);
         })) {}
 
   // Every BPF collector ends its collect() with this.
