@@ -9,7 +9,9 @@
 //    added ns per event = (median(config) - median(no BPF)) / events per iteration, where a
 //    calibration pass counts the events one iteration fires. The whole chain (this thread and
 //    the unbound kworkers that run the work items) is confined to CPU 0, so that wall time is
-//    the CPU time of the chain rather than cross-CPU wake-up jitter.
+//    the CPU time of the chain rather than cross-CPU wake-up jitter. Scenarios that name a
+//    bpftrace program add a fourth configuration to the rounds: that program attached instead,
+//    the tool one would otherwise use for the same numbers.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,17 +33,24 @@
 #include "bench_probes.skel.h"
 #include "bpf/loader.hpp"
 #include "bpf/maps.hpp"
+#include "bpftrace.hpp"
 #include "collectors/collector.hpp"
 #include "config/config.hpp"
+#include "run_stats.hpp"
 #include "workloads.hpp"
 
 namespace {
+
+using namespace ke::bench;  // the shared benchmark helpers
 
 struct Scenario {
   std::string collector;
   std::vector<std::string> events;
   std::function<void(int)> workload;
   int iterations;
+  std::string bpftrace = {};     // an equivalent bpftrace program, or empty
+  std::string alternative = {};  // bench_probes' prefix of a design not chosen, or empty
+  std::string label = {};        // the table's name for the row, when not the collector's
 };
 
 struct ProbesDeleter {
@@ -63,60 +72,6 @@ std::vector<ke::bpf::Link> attach_probes(bench_probes_bpf* probes, const std::st
   return links;
 }
 
-std::set<uint32_t> program_ids() {
-  std::set<uint32_t> ids;
-  for (uint32_t id = 0; bpf_prog_get_next_id(id, &id) == 0;) ids.insert(id);
-  return ids;
-}
-
-struct RunStats {
-  uint64_t run_time_ns = 0;
-  uint64_t run_count = 0;
-  RunStats operator-(const RunStats& o) const {
-    return {run_time_ns - o.run_time_ns, run_count - o.run_count};
-  }
-  double ns_per_run() const { return run_count ? double(run_time_ns) / run_count : 0; }
-};
-
-// Per-program run-time accounting, on while it lives (it slows every program down).
-class RunTimeStats {
- public:
-  RunTimeStats() : fd_(bpf_enable_stats(BPF_STATS_RUN_TIME)) {
-    if (fd_ < 0) throw std::runtime_error("cannot enable BPF run-time statistics");
-  }
-  ~RunTimeStats() { close(fd_); }
-  RunTimeStats(const RunTimeStats&) = delete;
-  RunTimeStats& operator=(const RunTimeStats&) = delete;
-
- private:
-  int fd_;
-};
-
-RunStats run_stats(const std::set<uint32_t>& ids) {
-  RunStats total;
-  for (uint32_t id : ids) {
-    int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
-    bpf_prog_info info{};
-    uint32_t length = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &length) == 0) {
-      total.run_time_ns += info.run_time_ns;
-      total.run_count += info.run_cnt;
-    }
-    close(fd);
-  }
-  return total;
-}
-
-std::string program_name(uint32_t id) {
-  int fd = bpf_prog_get_fd_by_id(id);
-  bpf_prog_info info{};
-  uint32_t length = sizeof info;
-  bpf_obj_get_info_by_fd(fd, &info, &length);
-  close(fd);
-  return info.name;
-}
-
 // Per-program in-kernel cost of the collectors, printed after the table.
 std::string breakdown;
 
@@ -125,12 +80,6 @@ double time_per_iteration_ns(const Scenario& scenario) {
   scenario.workload(scenario.iterations);
   std::chrono::duration<double, std::nano> elapsed = std::chrono::steady_clock::now() - start;
   return elapsed.count() / scenario.iterations;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  size_t middle = values.size() / 2;
-  return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
 void run(const Scenario& scenario, bench_probes_bpf* probes, int rounds) {
@@ -192,11 +141,31 @@ void run(const Scenario& scenario, bench_probes_bpf* probes, int rounds) {
     }
   }
 
-  std::vector<double> baseline, reference, collector;
+  // A design not chosen (bench_probes' <alternative>__<event> programs), in-kernel cost only.
+  for (const std::string& event : scenario.events) {
+    const std::string name = scenario.alternative + "__" + event;
+    auto* program = scenario.alternative.empty()
+                        ? nullptr
+                        : bpf_object__find_program_by_name(probes->obj, name.c_str());
+    if (!program) continue;
+    bpf_prog_info info{};
+    uint32_t length = sizeof info;
+    bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length);
+    auto links = attach_probes(probes, scenario.alternative, {event});
+    RunTimeStats stats;
+    RunStats before = run_stats({info.id});
+    scenario.workload(scenario.iterations);
+    RunStats delta = run_stats({info.id}) - before;
+    breakdown += "#   (not chosen) " + name + ": " +
+                 std::to_string(std::lround(delta.ns_per_run())) + " ns/run\n";
+  }
+
+  std::vector<double> baseline, reference, collector, bpftrace;
+  const int configurations = scenario.bpftrace.empty() ? 3 : 4;
   scenario.workload(scenario.iterations / 4);  // warm-up
   for (int round = 0; round < rounds; ++round) {
-    for (int step = 0; step < 3; ++step) {
-      switch ((round + step) % 3) {
+    for (int step = 0; step < configurations; ++step) {
+      switch ((round + step) % configurations) {
         case 0:
           baseline.push_back(time_per_iteration_ns(scenario));
           break;
@@ -210,17 +179,25 @@ void run(const Scenario& scenario, bench_probes_bpf* probes, int rounds) {
           collector.push_back(time_per_iteration_ns(scenario));
           break;
         }
+        case 3: {
+          Bpftrace attached(scenario.bpftrace);
+          bpftrace.push_back(time_per_iteration_ns(scenario));
+          break;
+        }
       }
     }
   }
   const double base = median(baseline);
   const double reference_added = (median(reference) - base) / events_per_iteration;
   const double collector_added = (median(collector) - base) / events_per_iteration;
-  std::printf("%-10s %11.2f %10.1f %10.1f %7.2f %11.0f %10.1f %10.1f %7.2f\n",
-              scenario.collector.c_str(), events_per_iteration, reference_stats.ns_per_run(),
-              collector_stats.ns_per_run(),
+  std::string bpftrace_added = "-";
+  if (!bpftrace.empty())
+    bpftrace_added = std::to_string(std::lround((median(bpftrace) - base) / events_per_iteration));
+  std::printf("%-14s %11.2f %10.1f %10.1f %7.2f %11.0f %10.1f %10.1f %7.2f %10s\n",
+              (scenario.label.empty() ? scenario.collector : scenario.label).c_str(),
+              events_per_iteration, reference_stats.ns_per_run(), collector_stats.ns_per_run(),
               collector_stats.ns_per_run() / reference_stats.ns_per_run(), base, reference_added,
-              collector_added, collector_added / reference_added);
+              collector_added, collector_added / reference_added, bpftrace_added.c_str());
 }
 
 }  // namespace
@@ -269,13 +246,49 @@ int main(int argc, char** argv) {
        {"softirq_entry", "softirq_exit", "tasklet_entry", "tasklet_exit"},
        ke::test::loopback_udp,
        50000},
+      // Every open() allocates a struct file ("filp") and a path buffer ("names_cache"), freed
+      // again on close (filp after an RCU grace period); bpftrace counts the same events by
+      // cache name (and kmalloc by bytes_alloc), as slabratetop users would.
+      {"slab",
+       {"kmem_cache_alloc", "kmem_cache_free", "kmalloc"},
+       ke::test::open_close_files,
+       200000,
+       "tracepoint:kmem:kmem_cache_alloc { @alloc[str(args->name)] = count(); } "
+       "tracepoint:kmem:kmem_cache_free { @free[str(args->name)] = count(); } "
+       "tracepoint:kmem:kmalloc { @kmalloc[args->bytes_alloc] = count(); }",
+       "byname"},
+      // bpftrace keeps the same record per object (time, size, call site) and deletes it at the
+      // free, as memleak does.
+      {"memleak",
+       {"kmem_cache_alloc", "kmem_cache_free", "kmalloc", "kfree"},
+       ke::test::open_close_files,
+       200000,
+       "tracepoint:kmem:kmem_cache_alloc { @a[args->ptr] = (nsecs, args->bytes_alloc, "
+       "args->call_site); } "
+       "tracepoint:kmem:kmalloc { @a[args->ptr] = (nsecs, args->bytes_alloc, args->call_site); } "
+       "tracepoint:kmem:kmem_cache_free { delete(@a[args->ptr]); } "
+       "tracepoint:kmem:kfree { delete(@a[args->ptr]); }"},
+      // Each cycle maps, touches and unmaps anonymous memory: a page table page (unmovable:
+      // recorded with its stack) and the data page (movable: skipped), both freed at munmap.
+      {"memleak",
+       {"mm_page_alloc", "mm_page_free", "mm_page_free_batched"},
+       [](int cycles) { ke::test::mmap_munmap_cycles(1, cycles); },
+       50000,
+       "tracepoint:kmem:mm_page_alloc /args->migratetype != 1/ { @t[args->pfn] = nsecs; "
+       "@s[args->pfn] = kstack(10); } "
+       "tracepoint:kmem:mm_page_free { delete(@t[args->pfn]); delete(@s[args->pfn]); } "
+       "tracepoint:kmem:mm_page_free_batched { delete(@t[args->pfn]); delete(@s[args->pfn]); }",
+       "",
+       "memleak-pages"},
   };
   std::printf(
       "# in-kernel: ns per program run (BPF_STATS_RUN_TIME); wall: median of %d rounds,\n"
-      "# added ns per hooked event over the no-BPF baseline. ratio = collector/reference\n",
+      "# added ns per hooked event over the no-BPF baseline. ratio = collector/reference;\n"
+      "# wall.bt: the scenario's bpftrace program instead (added ns per hooked event)\n",
       rounds);
-  std::printf("%-10s %11s %10s %10s %7s %11s %10s %10s %7s\n", "collector", "events/iter",
-              "kern.ref", "kern.ours", "ratio", "wall.base", "wall.ref", "wall.ours", "ratio");
+  std::printf("%-14s %11s %10s %10s %7s %11s %10s %10s %7s %10s\n", "collector", "events/iter",
+              "kern.ref", "kern.ours", "ratio", "wall.base", "wall.ref", "wall.ours", "ratio",
+              "wall.bt");
   SingleCpu single_cpu;
   for (const Scenario& scenario : scenarios) run(scenario, probes.get(), rounds);
   std::printf("# in-kernel cost per collector program (names truncated by the kernel):\n%s",

@@ -26,14 +26,17 @@ function(add_bpf_skeleton src out_dir out_list)
   add_custom_command(
     OUTPUT ${skel}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
+    # -MD: headers outside bpf/include (a collector's private bpf/<name>.h) are dependencies too.
     COMMAND ${BPF_CLANG} -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_${BPF_TARGET_ARCH}
-            -I${PROJECT_SOURCE_DIR}/bpf/include ${BPF_MULTIARCH_INCLUDE} -c ${src} -o ${obj}
+            -I${PROJECT_SOURCE_DIR}/bpf/include ${BPF_MULTIARCH_INCLUDE}
+            -MD -MF ${obj}.d -MT ${skel} -c ${src} -o ${obj}
     # "gen object" strips DWARF but keeps the BTF that CO-RE needs.
     COMMAND ${BPFTOOL} gen object ${linked} ${obj}
     # Every object's read-only data holds struct ke_hist_config (bpf/include/ke_bpf.h): the
     # skeleton includes its definition itself, whatever its includer included before.
     COMMAND sh -c "echo '#include \"ke_hist.h\"' > ${skel} && ${BPFTOOL} gen skeleton ${linked} name ${name}_bpf >> ${skel}"
     DEPENDS ${src} ${bpf_headers}
+    DEPFILE ${obj}.d
     COMMENT "BPF skeleton ${name}"
     VERBATIM)
   set(${out_list} ${${out_list}} ${skel} PARENT_SCOPE)

@@ -45,25 +45,11 @@ void configure_histograms(bpf_object* object, int schema) {
 void for_each_histogram(int map_fd, size_t key_size, int schema,
                         const std::function<void(const void* key, std::span<const uint64_t> slots,
                                                  uint64_t sum_ns)>& visit) {
-  const size_t words = ke_hist_value_size(schema) / sizeof(uint64_t);  // sum_ns + slots
-  const int cpus = possible_cpus();
-  std::vector<uint64_t> values(words * cpus);
-  std::vector<uint64_t> slots(words - 1);
-  std::vector<unsigned char> key(key_size), next(key_size);
-  const void* previous = nullptr;
-  while (bpf_map_get_next_key(map_fd, previous, next.data()) == 0) {
-    key = next;
-    previous = key.data();
-    if (bpf_map_lookup_elem(map_fd, key.data(), values.data()) != 0) continue;
-    uint64_t sum_ns = 0;
-    std::fill(slots.begin(), slots.end(), 0);
-    for (int cpu = 0; cpu < cpus; ++cpu) {
-      const uint64_t* value = &values[cpu * words];
-      sum_ns += value[0];
-      for (size_t slot = 0; slot < slots.size(); ++slot) slots[slot] += value[1 + slot];
-    }
-    visit(key.data(), slots, sum_ns);
-  }
+  // A histogram value is u64 words (sum_ns, then the slots), summed over CPUs like counters.
+  const size_t words = ke_hist_value_size(schema) / sizeof(uint64_t);
+  for_each_counters(map_fd, key_size, words, [&](const void* key, std::span<const uint64_t> sums) {
+    visit(key, sums.subspan(1), sums[0]);
+  });
 }
 
 }  // namespace ke::bpf

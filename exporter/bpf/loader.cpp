@@ -1,5 +1,7 @@
 #include "bpf/loader.hpp"
 
+#include <bpf/btf.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdarg>
@@ -93,13 +95,35 @@ void* open_or_throw(const SkeletonOps& ops, std::string_view collector) {
   return skeleton;
 }
 
+// The kernel function a function hook's section names ("fentry/mutex_lock"), else empty.
+std::string_view hooked_function(const bpf_program* program) {
+  const std::string_view hook = parse_program_name(bpf_program__name(program)).hook;
+  if (hook_family(hook) != "fentry" && hook_family(hook) != "kprobe") return {};
+  const std::string_view section = bpf_program__section_name(program);
+  const size_t slash = section.find('/');
+  return slash == std::string_view::npos ? std::string_view{} : section.substr(slash + 1);
+}
+
+// Whether the running kernel has `function` (in its BTF, which lists every function that was
+// not inlined away): a variant on an absent function is rejected without a load, which would
+// fail and cost a reload of the whole object (functions come and go between kernel versions:
+// migrate_misplaced_page became migrate_misplaced_folio).
+bool kernel_has_function(std::string_view function) {
+  static btf* const vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return true;  // unknown: let the load decide
+  return btf__find_by_name_kind(vmlinux, std::string(function).c_str(), BTF_KIND_FUNC) >= 0;
+}
+
 // Reads the object's programs into slots; on-demand programs (no hook suffix) are listed apart.
 std::vector<Slot> discover_slots(bpf_object* object, const LoaderOptions& options,
                                  std::vector<std::string>& on_demand) {
   std::map<std::string, Slot, std::less<>> slots;
+  std::map<std::string, std::string, std::less<>> functions;  // by program, for function hooks
   bpf_program* program;
   bpf_object__for_each_program(program, object) {
     std::string name = bpf_program__name(program);
+    if (const std::string_view function = hooked_function(program); !function.empty())
+      functions[name] = function;
     ProgramName parsed = parse_program_name(name);
     if (parsed.hook.empty()) {
       on_demand.push_back(name);
@@ -119,8 +143,13 @@ std::vector<Slot> discover_slots(bpf_object* object, const LoaderOptions& option
     // Hooks disabled by the operator count as refused, so the status says why they were skipped.
     while (const std::string* program = slot.current()) {
       std::string_view hook = parse_program_name(*program).hook;
-      if (!options.disabled_hooks.contains(hook_family(hook))) break;
-      slot.reject("disabled by --bpf.disable-hooks");
+      if (options.disabled_hooks.contains(hook_family(hook))) {
+        slot.reject("disabled by --bpf.disable-hooks");
+        continue;
+      }
+      const auto function = functions.find(*program);
+      if (function == functions.end() || kernel_has_function(function->second)) break;
+      slot.reject("no function " + function->second + " in this kernel (BTF)");
     }
     result.push_back(std::move(slot));
   }
@@ -131,6 +160,23 @@ Slot* slot_of_program(std::vector<Slot>& slots, std::string_view program) {
   for (Slot& slot : slots)
     if (const std::string* current = slot.current(); current && *current == program) return &slot;
   return nullptr;
+}
+
+// A load refused with EPERM was refused for its program type (capabilities, lockdown, an LSM),
+// not for what the program does: every variant of that hook family would meet the same refusal.
+// Rejecting them all at once saves one reload of the object per variant (~10 ms each), which
+// made start-up miss its target where fentry is refused and a collector has many fentry slots.
+void reject_hook_family(std::vector<Slot>& slots, std::string_view refused_hook,
+                        std::string_view refused_program, const std::string& reason) {
+  const std::string_view family = hook_family(refused_hook);
+  const std::string inferred =
+      reason + " (inferred from " + std::string(refused_program) + ": EPERM refuses the hook type)";
+  for (Slot& slot : slots) {
+    while (const std::string* current = slot.current()) {
+      if (hook_family(parse_program_name(*current).hook) != family) break;
+      slot.reject(*current == refused_program ? reason : inferred);
+    }
+  }
 }
 
 std::vector<ProgramStatus> loaded_statuses(const std::vector<Slot>& slots,
@@ -236,13 +282,23 @@ ErasedSkeleton load_with_fallback(const SkeletonOps& ops, std::string_view colle
         throw LoadError(std::string(collector) + ": BPF load failed: " + reason,
                         failed_statuses(slots, on_demand, reason));
       }
-      slot->reject(blame.reason.empty() ? errno_reason(-error) : blame.reason);
+      std::string reason = blame.reason.empty() ? errno_reason(-error) : blame.reason;
+      if (error == -EPERM) {
+        reject_hook_family(slots, parse_program_name(blame.program).hook, blame.program, reason);
+      } else {
+        slot->reject(std::move(reason));
+      }
       continue;
     }
 
     // Every slot is tried before reloading, so that several refusals cost one reload.
     std::vector<Link> links;
     bool attach_failed = false;
+    // Collectors load concurrently, but attach one at a time: attaching patches kernel text
+    // (static keys, ftrace, trampolines), which the kernel serializes anyway, and interleaving
+    // the patching of several collectors was seen to hang Debian's 6.1 under qemu.
+    static std::mutex attaching;
+    const std::lock_guard attach_one_at_a_time(attaching);
     for (Slot& slot : slots) {
       const std::string* name = slot.current();
       if (!name) continue;

@@ -3,8 +3,11 @@
 // Programs in bpf/*.bpf.c are named `<slot>__<hook>`: `execute_start__tp_btf`,
 // `execute_start__raw_tp`, `execute_start__tracepoint`, `mutex_lock__fentry`, ... Each slot is
 // one measurement point; its variants are tried in kHookPreference order by really loading and
-// attaching them, never by guessing from kernel versions. A program without a `__<hook>`
-// suffix is loaded but not attached (it is run on demand with BPF_PROG_TEST_RUN).
+// attaching them, never by guessing from kernel versions. One load refused with EPERM (the
+// program type is refused, whatever the program: capabilities, lockdown) rejects every variant
+// of that hook family in the object at once, instead of costing one reload each. A program
+// without a `__<hook>` suffix is loaded but not attached (it is run on demand with
+// BPF_PROG_TEST_RUN).
 #pragma once
 
 #include <bpf/libbpf.h>

@@ -1,5 +1,7 @@
 #include "bpf/maps.hpp"
 
+#include <algorithm>
+
 namespace ke::bpf {
 
 int possible_cpus() {
@@ -9,6 +11,31 @@ int possible_cpus() {
     return n;
   }();
   return cpus;
+}
+
+void for_each_key(int map_fd, size_t key_size, const std::function<void(const void* key)>& visit) {
+  std::vector<unsigned char> key(key_size), next(key_size);
+  const void* previous = nullptr;
+  while (bpf_map_get_next_key(map_fd, previous, next.data()) == 0) {
+    key = next;
+    previous = key.data();
+    visit(key.data());
+  }
+}
+
+void for_each_counters(
+    int map_fd, size_t key_size, size_t counter_count,
+    const std::function<void(const void* key, std::span<const uint64_t> sums)>& visit) {
+  const size_t cpus = possible_cpus();
+  std::vector<uint64_t> values(cpus * counter_count), sums(counter_count);
+  for_each_key(map_fd, key_size, [&](const void* key) {
+    // A key deleted meanwhile is simply skipped.
+    if (bpf_map_lookup_elem(map_fd, key, values.data()) != 0) return;
+    std::fill(sums.begin(), sums.end(), 0);
+    for (size_t cpu = 0; cpu < cpus; ++cpu)
+      for (size_t i = 0; i < counter_count; ++i) sums[i] += values[cpu * counter_count + i];
+    visit(key, sums);
+  });
 }
 
 uint64_t sum_percpu_u64(int map_fd, uint32_t index) {

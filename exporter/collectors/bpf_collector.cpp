@@ -45,9 +45,18 @@ void emit(metrics::HistogramMetric& metric,
   out.folded_events.emplace_back(metric.name(), metric.folded_events());
 }
 
+void emit(metrics::ValueMetric& metric, const metrics::ValueMetric::Observations& observations,
+          ScrapeOutput& out, std::span<const uint64_t> ranks) {
+  out.families.push_back(metric.collect(observations, ranks));
+  // Folded events add up to a counter: a gauge's folded part comes and goes, and shows in its
+  // own "other" series.
+  if (metric.type() == metrics::MetricType::counter)
+    out.folded_events.emplace_back(metric.name(), metric.folded_events());
+}
+
 void emit_drops(int drops_map_fd, ScrapeOutput& out) {
-  static constexpr std::string_view kReasons[KE_DROP_REASONS] = {"hist_map_full",
-                                                                 "inflight_map_full"};
+  static constexpr std::string_view kReasons[KE_DROP_REASONS] = {
+      "hist_map_full", "inflight_map_full", "counter_map_full"};
   std::vector<uint64_t> counts = bpf::sum_percpu_u64_array(drops_map_fd, KE_DROP_REASONS);
   for (uint32_t reason = 0; reason < KE_DROP_REASONS; ++reason)
     out.dropped_events.emplace_back(std::string(kReasons[reason]), counts[reason]);

@@ -1,6 +1,6 @@
 // Plumbing shared by collectors built on a BPF skeleton: loading it with the collector's
 // histogram schema, owning it, reading its histogram and drop-counter maps, and handing
-// histograms to their HistogramMetric.
+// histograms, counters and gauges to their HistogramMetric and ValueMetric.
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include "bpf/loader.hpp"
 #include "collectors/collector.hpp"
 #include "metrics/histogram_metric.hpp"
+#include "metrics/value_metric.hpp"
 
 namespace ke::collectors {
 
@@ -28,6 +29,11 @@ metrics::HistogramMetric::Observations read_indexed_histograms(
 // Appends the family of `metric` for `observations` and its folded-event count.
 void emit(metrics::HistogramMetric& metric,
           const metrics::HistogramMetric::Observations& observations, ScrapeOutput& out);
+
+// Appends the family of counter or gauge `metric` for `observations` (ranked by `ranks` when
+// given, see ValueMetric::collect) and, for a counter, its folded-event count.
+void emit(metrics::ValueMetric& metric, const metrics::ValueMetric::Observations& observations,
+          ScrapeOutput& out, std::span<const uint64_t> ranks = {});
 
 // Appends the program's drop counters (the ke_drops map of bpf/include/ke_bpf.h).
 void emit_drops(int drops_map_fd, ScrapeOutput& out);
@@ -47,6 +53,13 @@ class BpfCollector : public Collector {
           bpf::configure_histograms(skeleton->obj, schema_);
           if (configure) configure(skeleton);
         })) {}
+
+  // Whether program slot `slot` attached with some hook.
+  bool slot_attached(std::string_view slot) const {
+    for (const bpf::ProgramStatus& program : skeleton_.programs())
+      if (program.slot == slot) return program.attached();
+    return false;
+  }
 
   // Every BPF collector ends its collect() with this.
   void emit_drops(ScrapeOutput& out) const {

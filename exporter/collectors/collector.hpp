@@ -46,6 +46,8 @@ struct Descriptor {
   bool has_histograms;
   // Loads and attaches; throws bpf::LoadError (or another exception) when unavailable.
   std::unique_ptr<Collector> (*create)(const Context&);
+  // The collector's own options (`options:` in its configuration), with their defaults.
+  std::vector<config::Option> options = {};
 };
 
 // Every collector, in the order they are listed in registry.cpp.

@@ -4,7 +4,12 @@
 #define KE_COLLECTORS(X) \
   X(loadavg)             \
   X(workqueue)           \
-  X(softirq)
+  X(softirq)             \
+  X(slab)                \
+  X(numa)                \
+  X(memleak)             \
+  X(mutex)               \
+  X(lock)
 
 namespace ke::collectors {
 
@@ -20,7 +25,7 @@ const std::vector<Descriptor>& all() {
 std::vector<config::CollectorSchema> schemas() {
   std::vector<config::CollectorSchema> result;
   for (const Descriptor& d : all())
-    result.push_back({d.name, d.default_enabled, d.labels, d.has_histograms});
+    result.push_back({d.name, d.default_enabled, d.labels, d.has_histograms, d.options});
   return result;
 }
 

@@ -31,6 +31,29 @@ bool CollectorConfig::admits(std::string_view label, std::string_view value) con
   return filter == filters.end() || filter->second.admits(value);
 }
 
+namespace {
+const OptionValue& declared_option(const CollectorConfig& config, std::string_view option) {
+  const auto found = config.options.find(option);
+  if (found == config.options.end())
+    throw std::out_of_range("undeclared collector option '" + std::string(option) + "'");
+  return found->second;
+}
+
+std::string format_number(double number) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", number);
+  return text;
+}
+}  // namespace
+
+bool CollectorConfig::flag(std::string_view option) const {
+  return std::get<bool>(declared_option(*this, option));
+}
+
+double CollectorConfig::number(std::string_view option) const {
+  return std::get<double>(declared_option(*this, option));
+}
+
 std::string ConfigError::str() const {
   std::string text = file;
   if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
@@ -226,8 +249,44 @@ class Parser {
         } else {
           report(key.Mark(), value.path, "collector '" + schema.name + "' has no histograms");
         }
-      } else {
+      } else if (name == "options") {
+        if (!schema.options.empty()) {
+          parse_options(schema, value, config.options);
+        } else {
+          report(key.Mark(), value.path, "collector '" + schema.name + "' has no options");
+        }
+      } else if (schema.options.empty()) {
         report_unknown_key(key, value.path, kCollectorKeys);
+      } else {
+        std::vector<std::string_view> known(std::begin(kCollectorKeys), std::end(kCollectorKeys));
+        known.push_back("options");
+        report_unknown_key(key, value.path, known);
+      }
+    });
+  }
+
+  void parse_options(const CollectorSchema& schema, const Located& options,
+                     std::map<std::string, OptionValue, std::less<>>& out) {
+    for_each_entry(options, [&](const YAML::Node& key, const Located& value) {
+      const auto known = std::find_if(schema.options.begin(), schema.options.end(),
+                                      [&](const Option& o) { return o.name == key.Scalar(); });
+      if (known == schema.options.end()) {
+        std::vector<std::string_view> names;
+        for (const Option& option : schema.options) names.push_back(option.name);
+        report(key.Mark(), value.path,
+               "collector '" + schema.name + "' has no option '" + key.Scalar() +
+                   "' (options: " + join(names) + ")");
+        return;
+      }
+      if (std::holds_alternative<bool>(known->default_value)) {
+        if (auto enabled = read_bool(value)) out[known->name] = *enabled;
+      } else if (auto number = read_number(value)) {
+        if (!(*number >= known->min && *number <= known->max)) {  // NaN too
+          report(value, "must be between " + format_number(known->min) + " and " +
+                            format_number(known->max) + ", got " + value.node.Scalar());
+          return;
+        }
+        out[known->name] = *number;
       }
     });
   }
@@ -369,8 +428,12 @@ ParseResult parse_config(std::string_view yaml_text, std::string_view source_nam
                          std::span<const CollectorSchema> schemas) {
   ParseResult result;
   result.config.source = source_name;
-  for (const CollectorSchema& schema : schemas)
-    result.config.collectors[schema.name].enabled = schema.default_enabled;
+  for (const CollectorSchema& schema : schemas) {
+    CollectorConfig& collector = result.config.collectors[schema.name];
+    collector.enabled = schema.default_enabled;
+    for (const Option& option : schema.options)
+      collector.options[option.name] = option.default_value;
+  }
 
   std::vector<YAML::Node> documents;
   try {

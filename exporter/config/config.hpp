@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace ke::config {
@@ -38,19 +39,38 @@ struct HistogramRange {
   int schema = 0;
 };
 
+// A collector option's value: a switch or a number.
+using OptionValue = std::variant<bool, double>;
+
 inline constexpr unsigned kMaxLabelLimit = 10000;
 struct CollectorConfig {
   bool enabled = true;
   unsigned label_limit = 64;                                // 1..kMaxLabelLimit
   std::map<std::string, LabelFilter, std::less<>> filters;  // by label name
   HistogramRange histogram;
+  // The collector's own options: every option its schema declares, with its default unless the
+  // configuration sets it (so a collector reads them without a fallback).
+  std::map<std::string, OptionValue, std::less<>> options;
   // True when the label has no filter or its filter admits the value.
   bool admits(std::string_view label, std::string_view value) const;
+  // A declared option's value (std::out_of_range or std::bad_variant_access for a name or type
+  // the schema does not declare: a programming error).
+  bool flag(std::string_view option) const;
+  double number(std::string_view option) const;
 };
 
 struct Config {
   std::string source;  // the file name, or "<embedded default>"
   std::map<std::string, CollectorConfig, std::less<>> collectors;  // every known collector
+};
+
+// A collector-specific option (`collectors.<name>.options.<option>`): a switch (true|false) when
+// its default is a bool, else a number within [min, max].
+struct Option {
+  std::string name;
+  OptionValue default_value;
+  double min = 0;
+  double max = 0;
 };
 
 // What the configuration may say about one collector.
@@ -59,6 +79,7 @@ struct CollectorSchema {
   bool default_enabled;
   std::vector<std::string> labels;  // labels the config may filter on
   bool has_histograms;
+  std::vector<Option> options = {};  // the collector's own options, if any
 };
 
 struct ConfigError {

@@ -2,19 +2,16 @@
 // names, vectors), with the collector's filters and label limit applied.
 #pragma once
 
-#include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config.hpp"
 #include "metrics/histogram.hpp"
+#include "metrics/label_limiter.hpp"
 #include "metrics/model.hpp"
 
 namespace ke::metrics {
-
-inline constexpr const char* kOtherLabelValue = "other";
 
 class HistogramMetric {
  public:
@@ -27,8 +24,7 @@ class HistogramMetric {
   int schema() const { return config_.histogram.schema; }
 
   // Builds this scrape's family. Observations whose label values a filter rejects are left
-  // out. Each label keeps at most label_limit values of its own across scrapes, admitted
-  // busiest first; later values fold into "other", so series never flap.
+  // out; the label limit applies as LabelLimiter describes (weight: observation count).
   Family collect(const Observations& observations);
 
   // Events counted under a folded ("other") label value, as of the last collect().
@@ -36,13 +32,10 @@ class HistogramMetric {
   const std::string& name() const { return name_; }
 
  private:
-  void admit_new_values(const Observations& observations);
-
   std::string name_;
   std::string help_;
-  std::vector<std::string> label_names_;
   const config::CollectorConfig& config_;
-  std::vector<std::set<std::string, std::less<>>> admitted_;  // per label
+  LabelLimiter limiter_;
   uint64_t folded_events_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "collectors/collector.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -118,12 +120,14 @@ TEST(Config, EmptySectionsMeanDefaults) {
   EXPECT_EQ(workqueue.histogram.max_exponent, 4);
 }
 
+// The embedded default is checked against the real registry: it must list every collector built.
 TEST(Config, EmbeddedDefaultParsesCleanlyAndMatchesTheBuiltInDefaults) {
-  ParseResult result = embedded_default_config(kSchemas);
+  const std::vector<CollectorSchema> schemas = ke::collectors::schemas();
+  ParseResult result = embedded_default_config(schemas);
   EXPECT_TRUE(result.ok()) << all_errors(result);
   EXPECT_EQ(result.config.source, "<embedded default>");
-  ASSERT_EQ(result.config.collectors.size(), kSchemas.size());
-  for (const CollectorSchema& schema : kSchemas) {
+  ASSERT_EQ(result.config.collectors.size(), schemas.size());
+  for (const CollectorSchema& schema : schemas) {
     SCOPED_TRACE(schema.name);
     const CollectorConfig& config = result.config.collectors.at(schema.name);
     EXPECT_EQ(config.enabled, schema.default_enabled);
@@ -139,7 +143,7 @@ TEST(Config, EmbeddedDefaultListsEveryCollector) {
   std::vector<std::string> listed;
   for (const auto& entry : collectors) listed.push_back(entry.first.Scalar());
   std::vector<std::string> known;
-  for (const CollectorSchema& schema : kSchemas) known.push_back(schema.name);
+  for (const CollectorSchema& schema : ke::collectors::schemas()) known.push_back(schema.name);
   EXPECT_EQ(listed, known);
 }
 
@@ -413,6 +417,91 @@ TEST(LabelFilter, ConfigFiltersApplyPerLabel) {
   EXPECT_TRUE(softirq.admits("function", "tcp_tasklet_func"));
   EXPECT_FALSE(softirq.admits("function", "other_func"));
   EXPECT_TRUE(softirq.admits("vector", "other_func"));  // no filter on that label
+}
+
+// Collector-specific switches: declared by the collector's schema, defaulted from it, checked
+// as strictly as every other key.
+const std::vector<CollectorSchema> kSchemasWithOptions = {
+    {"plain", true, {}, true},
+    {"switchy", true, {"label"}, true, {{"fancy", false}, {"fast", true}, {"age", 1.5, 0, 60}}},
+};
+
+ParseResult parse_options(std::string_view yaml) {
+  return parse_config(yaml, "test.yaml", kSchemasWithOptions);
+}
+
+TEST(ConfigOptions, EveryDeclaredOptionHasItsDefault) {
+  for (std::string_view yaml :
+       {"", "collectors: {switchy: {}}", "collectors: {switchy: {options:}}",
+        "collectors: {switchy: {options: {}}}"}) {
+    SCOPED_TRACE(yaml);
+    ParseResult result = parse_options(yaml);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config.collectors.at("switchy").options,
+              (std::map<std::string, OptionValue, std::less<>>{
+                  {"age", 1.5}, {"fancy", false}, {"fast", true}}));
+    EXPECT_TRUE(result.config.collectors.at("plain").options.empty());
+  }
+}
+
+TEST(ConfigOptions, ReadsOptions) {
+  ParseResult result = parse_options(
+      "collectors:\n  switchy:\n    options:\n      fancy: true\n      fast: false\n");
+  ASSERT_TRUE(result.ok()) << all_errors(result);
+  const CollectorConfig& switchy = result.config.collectors.at("switchy");
+  EXPECT_TRUE(switchy.flag("fancy"));
+  EXPECT_FALSE(switchy.flag("fast"));
+  EXPECT_EQ(switchy.number("age"), 1.5);
+  // Only the written option changes.
+  result = parse_options("collectors: {switchy: {options: {fancy: true, age: 0}}}");
+  ASSERT_TRUE(result.ok()) << all_errors(result);
+  EXPECT_TRUE(result.config.collectors.at("switchy").flag("fast"));
+  EXPECT_EQ(result.config.collectors.at("switchy").number("age"), 0);
+  result = parse_options("collectors: {switchy: {options: {age: 60}}}");
+  EXPECT_EQ(result.config.collectors.at("switchy").number("age"), 60);
+}
+
+TEST(ConfigOptions, Errors) {
+  auto expect = [](std::string_view yaml, int line, std::string_view key,
+                   std::string_view message_part) {
+    SCOPED_TRACE(yaml);
+    ParseResult result = parse_options(yaml);
+    ASSERT_EQ(result.errors.size(), 1u) << all_errors(result);
+    EXPECT_EQ(result.errors[0].line, line) << result.errors[0].str();
+    EXPECT_EQ(result.errors[0].key, key) << result.errors[0].str();
+    EXPECT_NE(result.errors[0].message.find(message_part), std::string::npos)
+        << result.errors[0].str();
+  };
+  expect("collectors:\n  switchy:\n    options:\n      colour: true\n", 4,
+         "collectors.switchy.options.colour",
+         "collector 'switchy' has no option 'colour' (options: fancy, fast, age)");
+  expect("collectors:\n  switchy:\n    options:\n      age: 61\n", 4,
+         "collectors.switchy.options.age", "must be between 0 and 60, got 61");
+  expect("collectors:\n  switchy:\n    options:\n      age: -0.5\n", 4,
+         "collectors.switchy.options.age", "must be between 0 and 60, got -0.5");
+  expect("collectors:\n  switchy:\n    options:\n      age: .nan\n", 4,
+         "collectors.switchy.options.age", "must be between 0 and 60, got .nan");
+  expect("collectors:\n  switchy:\n    options:\n      age: soon\n", 4,
+         "collectors.switchy.options.age", "expected a number, got 'soon'");
+  expect("collectors:\n  switchy:\n    options:\n      age: true\n", 4,
+         "collectors.switchy.options.age", "expected a number, got");
+  expect("collectors:\n  switchy:\n    options:\n      fancy: maybe\n", 4,
+         "collectors.switchy.options.fancy", "expected true or false, got 'maybe'");
+  expect("collectors:\n  switchy:\n    options:\n      fancy: \"true\"\n", 4,
+         "collectors.switchy.options.fancy", "expected true or false, got the string \"true\"");
+  expect("collectors:\n  switchy:\n    options:\n      fancy:\n", 4,
+         "collectors.switchy.options.fancy", "expected true or false, got nothing");
+  expect("collectors:\n  switchy:\n    options: [fancy]\n", 3, "collectors.switchy.options",
+         "expected a mapping, got a list");
+  expect("collectors:\n  switchy:\n    options:\n      fancy: true\n      fancy: false\n", 5,
+         "collectors.switchy.options.fancy", "duplicate key 'fancy'");
+  expect("collectors:\n  plain:\n    options:\n      fancy: true\n", 3, "collectors.plain.options",
+         "collector 'plain' has no options");
+  // The known keys of a collector name `options` only where it has some.
+  expect("collectors:\n  switchy:\n    colour: 1\n", 3, "collectors.switchy.colour",
+         "unknown key 'colour' (known: enabled, label_limit, filters, histogram, options)");
+  expect("collectors:\n  plain:\n    colour: 1\n", 3, "collectors.plain.colour",
+         "unknown key 'colour' (known: enabled, label_limit, filters, histogram)");
 }
 
 }  // namespace

@@ -73,5 +73,48 @@ TEST(KernelSymbols, CachesSoWarmLookupsReadNothing) {
   std::remove(path.c_str());
 }
 
+TEST(KernelSymbols, FindsAddressesByName) {
+  const std::string_view names[] = {"_stext", "some_data", "e1000_intr", "absent",
+                                    "fixed_percpu_data"};
+  auto found = KernelSymbols::find_addresses(kKallsyms, names);
+  EXPECT_EQ(found, (std::map<std::string, uint64_t, std::less<>>{
+                       {"_stext", 0xffffffff81000000},
+                       {"some_data", 0xffffffff81002000},
+                       {"e1000_intr", 0xffffffffc0a00400}}));  // absent and 0 (hidden) left out
+}
+
+TEST(KernelSymbols, VariablesAreNamedWithTheirOffset) {
+  constexpr std::string_view kWithVariables =
+      "ffffffff81001000 T vmstat_update\n"
+      "ffffffff83000000 D _sdata\n"
+      "ffffffff83000040 d tty_mutex\n"
+      "ffffffff83000100 D rcu_state\n"
+      "ffffffff83c00000 b some_bss\n"
+      "ffffffff83c57fff B _end\n";
+  const uint64_t addresses[] = {0xffffffff83000040, 0xffffffff830002a0, 0xffffffff83c00008,
+                                0xffffffff81001000, 0xffffffff90000000};
+  auto names = KernelSymbols::resolve_variables(kWithVariables, addresses);
+  EXPECT_EQ(names[0xffffffff83000040], "tty_mutex");
+  EXPECT_EQ(names[0xffffffff830002a0], "rcu_state+0x1a0");
+  EXPECT_EQ(names[0xffffffff83c00008], "some_bss+0x8");
+  EXPECT_EQ(names[0xffffffff81001000], "0xffffffff81001000");  // a function is no variable
+  EXPECT_EQ(names[0xffffffff90000000], "0xffffffff90000000");
+}
+
+TEST(KernelSymbols, LookupsByNameAndVariablesShareTheFile) {
+  const std::string path = ::testing::TempDir() + "/kallsyms_variables";
+  std::ofstream(path) << kKallsyms;
+  KernelSymbols symbols(path);
+  const std::string_view names[] = {"vmstat_update"};
+  EXPECT_EQ(symbols.addresses_of(names).at("vmstat_update"), 0xffffffff81001000);
+  const uint64_t address = 0xffffffff81002008;
+  EXPECT_EQ(symbols.variables_at({&address, 1}), std::vector<std::string>{"some_data+0x8"});
+  EXPECT_EQ(symbols.variables_at({&address, 1}), std::vector<std::string>{"some_data+0x8"});
+  EXPECT_EQ(symbols.table_reads(), 2u);  // the second variable lookup was cached
+  // Functions and variables are cached apart: the same address is both.
+  EXPECT_EQ(symbols.functions_at({&address, 1}), std::vector<std::string>{"flush_to_ldisc"});
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace ke::symbols
