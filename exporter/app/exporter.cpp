@@ -83,6 +83,16 @@ void append_process_metrics(std::vector<metrics::Family>& families) {
 
 Exporter::Exporter(const config::Config& config, const bpf::LoaderOptions& loader) {
   const auto started = std::chrono::steady_clock::now();
+  // One read of kallsyms for the symbols the enabled collectors look up while loading, started
+  // first so that it takes the symbol cache's lock before they ask.
+  std::vector<std::string_view> kallsyms_names;
+  for (const collectors::Descriptor& descriptor : collectors::all())
+    if (config.collectors.at(descriptor.name).enabled)
+      kallsyms_names.insert(kallsyms_names.end(), descriptor.kallsyms_names.begin(),
+                            descriptor.kallsyms_names.end());
+  std::future<void> symbols_read;
+  if (!kallsyms_names.empty())
+    symbols_read = std::async(std::launch::async, [&] { symbols_.addresses_of(kallsyms_names); });
   // Collectors are independent BPF objects: load them concurrently, log in registry order.
   std::vector<std::future<Entry>> loading;
   for (const collectors::Descriptor& descriptor : collectors::all()) {

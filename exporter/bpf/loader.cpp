@@ -1,6 +1,7 @@
 #include "bpf/loader.hpp"
 
 #include <bpf/btf.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "log/log.hpp"
 
@@ -67,7 +69,8 @@ std::string errno_reason(int error) {
 struct Slot {
   std::string name;
   std::vector<std::string> programs;  // variant program names, in preference order
-  size_t next = 0;                    // index of the variant being tried
+  std::map<std::string, std::string, std::less<>> functions;  // hooked function by variant
+  size_t next = 0;                                            // index of the variant being tried
   ProgramStatus status;
 
   const std::string* current() const { return next < programs.size() ? &programs[next] : nullptr; }
@@ -114,16 +117,41 @@ bool kernel_has_function(std::string_view function) {
   return btf__find_by_name_kind(vmlinux, std::string(function).c_str(), BTF_KIND_FUNC) >= 0;
 }
 
+// Whether the kernel can attach kprobes at all: libbpf needs the kprobe PMU, or the legacy
+// kprobe_events file of tracefs. Without either (CONFIG_KPROBES off), every kprobe variant is
+// rejected up front instead of failing at attach, which costs a reload of the whole object.
+bool kernel_has_kprobes() {
+  static const bool available = [] {
+    for (const char* path :
+         {"/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
+          "/sys/kernel/debug/tracing/kprobe_events"})
+      if (access(path, F_OK) == 0) return true;
+    return false;
+  }();
+  return available;
+}
+
+// Why variant `program` (hooking `function`, empty for tracepoints) cannot work, known before
+// loading; empty when it may.
+std::string known_refusal(std::string_view program, const std::string* function,
+                          const LoaderOptions& options) {
+  const std::string_view family = hook_family(parse_program_name(program).hook);
+  if (options.disabled_hooks.contains(family)) return "disabled by --bpf.disable-hooks";
+  if (auto refusal = options.refused->find(family))
+    return *refusal + " (refused earlier: EPERM refuses the hook type)";
+  if (family == "kprobe" && !kernel_has_kprobes())
+    return "this kernel has no kprobes (no kprobe PMU or kprobe_events)";
+  if (function && !kernel_has_function(*function))
+    return "no function " + *function + " in this kernel (BTF)";
+  return "";
+}
+
 // Reads the object's programs into slots; on-demand programs (no hook suffix) are listed apart.
-std::vector<Slot> discover_slots(bpf_object* object, const LoaderOptions& options,
-                                 std::vector<std::string>& on_demand) {
+std::vector<Slot> discover_slots(bpf_object* object, std::vector<std::string>& on_demand) {
   std::map<std::string, Slot, std::less<>> slots;
-  std::map<std::string, std::string, std::less<>> functions;  // by program, for function hooks
   bpf_program* program;
   bpf_object__for_each_program(program, object) {
     std::string name = bpf_program__name(program);
-    if (const std::string_view function = hooked_function(program); !function.empty())
-      functions[name] = function;
     ProgramName parsed = parse_program_name(name);
     if (parsed.hook.empty()) {
       on_demand.push_back(name);
@@ -131,6 +159,8 @@ std::vector<Slot> discover_slots(bpf_object* object, const LoaderOptions& option
     }
     Slot& slot = slots[std::string(parsed.slot)];
     slot.name = parsed.slot;
+    if (const std::string_view function = hooked_function(program); !function.empty())
+      slot.functions[name] = function;
     slot.programs.push_back(name);
   }
   std::vector<Slot> result;
@@ -140,20 +170,24 @@ std::vector<Slot> discover_slots(bpf_object* object, const LoaderOptions& option
           return hook_rank(parse_program_name(a).hook) < hook_rank(parse_program_name(b).hook);
         });
     slot.status.slot = name;
-    // Hooks disabled by the operator count as refused, so the status says why they were skipped.
-    while (const std::string* program = slot.current()) {
-      std::string_view hook = parse_program_name(*program).hook;
-      if (options.disabled_hooks.contains(hook_family(hook))) {
-        slot.reject("disabled by --bpf.disable-hooks");
-        continue;
-      }
-      const auto function = functions.find(*program);
-      if (function == functions.end() || kernel_has_function(function->second)) break;
-      slot.reject("no function " + function->second + " in this kernel (BTF)");
-    }
     result.push_back(std::move(slot));
   }
   return result;
+}
+
+// Moves every slot past the variants known not to work (hooks disabled by the operator among
+// them), which count as refused so that the status says why they were skipped. Before each load:
+// a refusal learnt during the last one can make later variants known not to work.
+void skip_known_refusals(std::vector<Slot>& slots, const LoaderOptions& options) {
+  for (Slot& slot : slots) {
+    while (const std::string* program = slot.current()) {
+      const auto function = slot.functions.find(*program);
+      std::string refusal = known_refusal(
+          *program, function == slot.functions.end() ? nullptr : &function->second, options);
+      if (refusal.empty()) break;
+      slot.reject(std::move(refusal));
+    }
+  }
 }
 
 Slot* slot_of_program(std::vector<Slot>& slots, std::string_view program) {
@@ -221,6 +255,18 @@ std::string_view hook_family(std::string_view hook) {
   return hook;
 }
 
+void RefusedHookFamilies::add(std::string_view family, const std::string& reason) {
+  const std::lock_guard lock(mutex_);
+  refusals_.try_emplace(std::string(family), reason);
+}
+
+std::optional<std::string> RefusedHookFamilies::find(std::string_view family) const {
+  const std::lock_guard lock(mutex_);
+  const auto found = refusals_.find(family);
+  if (found == refusals_.end()) return std::nullopt;
+  return found->second;
+}
+
 ProgramName parse_program_name(std::string_view name) {
   size_t separator = name.rfind("__");
   if (separator == std::string_view::npos || !is_hook(name.substr(separator + 2)))
@@ -250,11 +296,12 @@ ErasedSkeleton load_with_fallback(const SkeletonOps& ops, std::string_view colle
   std::vector<Slot> slots;
   {
     SkeletonHandle probe{ops, open_or_throw(ops, collector)};
-    slots = discover_slots(ops.object(probe.skeleton), options, on_demand);
+    slots = discover_slots(ops.object(probe.skeleton), on_demand);
   }
 
   // Each round either succeeds or rejects at least one variant, so this ends.
   for (;;) {
+    skip_known_refusals(slots, options);
     bool any_program = !on_demand.empty();
     for (const Slot& slot : slots) any_program |= slot.current() != nullptr;
     if (!any_program)
@@ -284,7 +331,9 @@ ErasedSkeleton load_with_fallback(const SkeletonOps& ops, std::string_view colle
       }
       std::string reason = blame.reason.empty() ? errno_reason(-error) : blame.reason;
       if (error == -EPERM) {
-        reject_hook_family(slots, parse_program_name(blame.program).hook, blame.program, reason);
+        const std::string_view hook = parse_program_name(blame.program).hook;
+        options.refused->add(hook_family(hook), reason);
+        reject_hook_family(slots, hook, blame.program, reason);
       } else {
         slot->reject(std::move(reason));
       }

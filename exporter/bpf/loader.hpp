@@ -13,7 +13,10 @@
 #include <bpf/libbpf.h>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -30,8 +33,24 @@ inline constexpr std::string_view kHookFamilies[] = {"fentry", "tp_btf", "raw_tp
                                                      "kprobe"};
 inline constexpr std::string_view kOnDemandHook = "on_demand";
 
+// Hook families the kernel refused with EPERM, with the kernel's reason: such a refusal is for the
+// program type (capabilities, lockdown), whatever the program, so later loads skip the family
+// without trying. Thread-safe: collectors load concurrently.
+class RefusedHookFamilies {
+ public:
+  void add(std::string_view family, const std::string& reason);
+  std::optional<std::string> find(std::string_view family) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> refusals_;
+};
+
 struct LoaderOptions {
   std::set<std::string, std::less<>> disabled_hooks;  // hook families, see kHookFamilies
+  // Shared by every load with these options (one exporter's collectors): what one collector
+  // learnt costs the others no load.
+  std::shared_ptr<RefusedHookFamilies> refused = std::make_shared<RefusedHookFamilies>();
 };
 
 struct HookFailure {

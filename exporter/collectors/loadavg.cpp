@@ -34,12 +34,25 @@ ProcLoadavg read_proc_loadavg() {
   return result;
 }
 
+constexpr std::string_view kAvenrun[] = {"avenrun"};
+
 class LoadavgCollector : public Collector {
  public:
   explicit LoadavgCollector(const Context& context) {
+    const auto found = context.symbols.addresses_of(kAvenrun);
+    if (found.empty()) {
+      const std::string reason =
+          "/proc/kallsyms does not list avenrun (a kernel without CONFIG_KALLSYMS_ALL)";
+      log::info("loadavg: reading /proc/loadavg (2 decimals): avenrun is not readable by BPF",
+                {{"reason", reason}});
+      programs_ = {{"read_avenrun", "", {{std::string(bpf::kOnDemandHook), reason}}}};
+      return;
+    }
+    const uint64_t address = found.begin()->second;
     try {
-      skeleton_.emplace(bpf::Skeleton<loadavg_bpf>::load(KE_SKELETON_OPS(loadavg_bpf), "loadavg",
-                                                         context.loader));
+      skeleton_.emplace(bpf::Skeleton<loadavg_bpf>::load(
+          KE_SKELETON_OPS(loadavg_bpf), "loadavg", context.loader,
+          [address](loadavg_bpf* skeleton) { skeleton->rodata->avenrun_address = address; }));
       programs_ = skeleton_->programs();
     } catch (const bpf::LoadError& error) {
       log::info("loadavg: reading /proc/loadavg (2 decimals): avenrun is not readable by BPF",
@@ -97,7 +110,9 @@ Descriptor loadavg_descriptor() {
           false,
           [](const Context& context) -> std::unique_ptr<Collector> {
             return std::make_unique<LoadavgCollector>(context);
-          }};
+          },
+          {},
+          kAvenrun};
 }
 
 }  // namespace ke::collectors

@@ -53,17 +53,18 @@ struct Layout {
   bool variables_listed = false;
 };
 
+// The locking API's and the scheduler's text (a caller is found outside them) and the kernel
+// image's layout.
+constexpr std::string_view kLayoutNames[] = {"__lock_text_start",
+                                             "__lock_text_end",
+                                             "__sched_text_start",
+                                             "__sched_text_end",
+                                             symbols::kKernelLayoutSymbols[0],
+                                             symbols::kKernelLayoutSymbols[1],
+                                             symbols::kKernelLayoutSymbols[2]};
+
 Layout read_layout(symbols::KernelSymbols& symbols, bool named_locks) {
-  // The locking API's and the scheduler's text (a caller is found outside them) and the kernel
-  // image's layout, from one read of kallsyms.
-  static constexpr std::string_view kNames[] = {"__lock_text_start",
-                                                "__lock_text_end",
-                                                "__sched_text_start",
-                                                "__sched_text_end",
-                                                symbols::kKernelLayoutSymbols[0],
-                                                symbols::kKernelLayoutSymbols[1],
-                                                symbols::kKernelLayoutSymbols[2]};
-  const auto found = symbols.addresses_of(kNames);
+  const auto found = symbols.addresses_of(kLayoutNames);
   auto range = [&](std::string_view start, std::string_view end) {
     const auto first = found.find(start), last = found.find(end);
     if (first == found.end() || last == found.end() || last->second <= first->second)
@@ -163,7 +164,8 @@ Descriptor lock_descriptor() {
             const Layout layout = read_layout(context.symbols, context.config.flag(kNamedLocks));
             return std::make_unique<LockCollector>(context, layout);
           },
-          {{kNamedLocks, false}}};
+          {{kNamedLocks, false}},
+          kLayoutNames};
 }
 
 }  // namespace ke::collectors

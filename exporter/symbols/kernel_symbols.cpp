@@ -147,7 +147,20 @@ std::vector<std::string> KernelSymbols::variables_at(std::span<const uint64_t> a
 std::map<std::string, uint64_t, std::less<>> KernelSymbols::addresses_of(
     std::span<const std::string_view> names) {
   std::lock_guard lock(mutex_);
-  return find_addresses(read_table(), names);
+  std::vector<std::string_view> unseen;
+  for (std::string_view name : names)
+    if (!addresses_.contains(name)) unseen.push_back(name);
+  if (!unseen.empty()) {
+    const auto found = find_addresses(read_table(), unseen);
+    for (std::string_view name : unseen) {
+      const auto address = found.find(name);
+      addresses_.emplace(name, address == found.end() ? 0 : address->second);
+    }
+  }
+  std::map<std::string, uint64_t, std::less<>> result;
+  for (std::string_view name : names)
+    if (const uint64_t address = addresses_.find(name)->second) result.emplace(name, address);
+  return result;
 }
 
 uint64_t KernelSymbols::table_reads() const {

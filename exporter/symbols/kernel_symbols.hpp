@@ -32,7 +32,8 @@ class KernelSymbols {
   std::vector<std::string> variables_at(std::span<const uint64_t> addresses);
 
   // The address of each named symbol that kallsyms lists (function or variable), from one read;
-  // names it does not list, or lists at address 0 (hidden from us), are absent.
+  // names it does not list, or lists at address 0 (hidden from us), are absent. Answers are
+  // cached, so names looked up before (see Descriptor::kallsyms_names) cost no read.
   std::map<std::string, uint64_t, std::less<>> addresses_of(
       std::span<const std::string_view> names);
 
@@ -59,6 +60,7 @@ class KernelSymbols {
   mutable std::mutex mutex_;
   std::unordered_map<uint64_t, std::string> cache_;           // functions
   std::unordered_map<uint64_t, std::string> variable_cache_;  // variables
+  std::map<std::string, uint64_t, std::less<>> addresses_;    // looked-up names; 0 when absent
   uint64_t table_reads_ = 0;
 };
 

@@ -83,6 +83,25 @@ TEST(KernelSymbols, FindsAddressesByName) {
                        {"e1000_intr", 0xffffffffc0a00400}}));  // absent and 0 (hidden) left out
 }
 
+// Start-up looks up every collector's names in one read (Descriptor::kallsyms_names); the
+// collectors' own lookups, found or not, then read nothing.
+TEST(KernelSymbols, NameLookupsAreCachedFoundOrNot) {
+  const std::string path = ::testing::TempDir() + "/kallsyms_names";
+  std::ofstream(path) << kKallsyms;
+  KernelSymbols symbols(path);
+  const std::string_view all[] = {"_stext", "absent", "e1000_intr"};
+  EXPECT_EQ(symbols.addresses_of(all).size(), 2u);
+  EXPECT_EQ(symbols.table_reads(), 1u);
+  const std::string_view some[] = {"absent", "_stext"};
+  EXPECT_EQ(symbols.addresses_of(some),
+            (std::map<std::string, uint64_t, std::less<>>{{"_stext", 0xffffffff81000000}}));
+  EXPECT_EQ(symbols.table_reads(), 1u);
+  const std::string_view unseen[] = {"_stext", "some_data"};
+  EXPECT_EQ(symbols.addresses_of(unseen).at("some_data"), 0xffffffff81002000);
+  EXPECT_EQ(symbols.table_reads(), 2u);
+  std::remove(path.c_str());
+}
+
 TEST(KernelSymbols, VariablesAreNamedWithTheirOffset) {
   constexpr std::string_view kWithVariables =
       "ffffffff81001000 T vmstat_update\n"
