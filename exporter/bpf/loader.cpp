@@ -343,11 +343,6 @@ ErasedSkeleton load_with_fallback(const SkeletonOps& ops, std::string_view colle
     // Every slot is tried before reloading, so that several refusals cost one reload.
     std::vector<Link> links;
     bool attach_failed = false;
-    // Collectors load concurrently, but attach one at a time: attaching patches kernel text
-    // (static keys, ftrace, trampolines), which the kernel serializes anyway, and interleaving
-    // the patching of several collectors was seen to hang Debian's 6.1 under qemu.
-    static std::mutex attaching;
-    const std::lock_guard attach_one_at_a_time(attaching);
     for (Slot& slot : slots) {
       const std::string* name = slot.current();
       if (!name) continue;
