@@ -117,20 +117,6 @@ bool kernel_has_function(std::string_view function) {
   return btf__find_by_name_kind(vmlinux, std::string(function).c_str(), BTF_KIND_FUNC) >= 0;
 }
 
-// Whether the kernel can attach kprobes at all: libbpf needs the kprobe PMU, or the legacy
-// kprobe_events file of tracefs. Without either (CONFIG_KPROBES off), every kprobe variant is
-// rejected up front instead of failing at attach, which costs a reload of the whole object.
-bool kernel_has_kprobes() {
-  static const bool available = [] {
-    for (const char* path :
-         {"/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
-          "/sys/kernel/debug/tracing/kprobe_events"})
-      if (access(path, F_OK) == 0) return true;
-    return false;
-  }();
-  return available;
-}
-
 // Why variant `program` (hooking `function`, empty for tracepoints) cannot work, known before
 // loading; empty when it may.
 std::string known_refusal(std::string_view program, const std::string* function,
@@ -265,6 +251,17 @@ std::optional<std::string> RefusedHookFamilies::find(std::string_view family) co
   const auto found = refusals_.find(family);
   if (found == refusals_.end()) return std::nullopt;
   return found->second;
+}
+
+bool kernel_has_kprobes() {
+  static const bool available = [] {
+    for (const char* path :
+         {"/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
+          "/sys/kernel/debug/tracing/kprobe_events"})
+      if (access(path, F_OK) == 0) return true;
+    return false;
+  }();
+  return available;
 }
 
 ProgramName parse_program_name(std::string_view name) {

@@ -79,6 +79,11 @@ class LoadError : public std::runtime_error {
 // Routes libbpf's messages to our log (debug level); idempotent, and done by every load.
 void install_libbpf_logging();
 
+// Whether the kernel can attach kprobes at all: libbpf needs the kprobe PMU, or the legacy
+// kprobe_events file of tracefs. Without either (CONFIG_KPROBES off), every kprobe variant is
+// rejected up front instead of failing at attach, which costs a reload of the whole object.
+bool kernel_has_kprobes();
+
 // "fexit" -> "fentry", "kretprobe" -> "kprobe", others unchanged.
 std::string_view hook_family(std::string_view hook);
 

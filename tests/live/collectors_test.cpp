@@ -175,13 +175,7 @@ TEST(LoadavgLive, AgreesWithProcLoadavg) {
   const auto& program = collector.programs().front();
   // Full precision where BPF can read avenrun (kallsyms lists it); else a reason is recorded
   // and /proc is used.
-  std::ifstream kallsyms("/proc/kallsyms");
-  bool avenrun_listed = false;
-  for (std::string address, type, name; kallsyms >> address >> type >> name;) {
-    avenrun_listed |= name == "avenrun";
-    kallsyms.ignore(256, '\n');
-  }
-  if (avenrun_listed) {
+  if (kallsyms_lists("avenrun")) {
     EXPECT_EQ(program.hook, bpf::kOnDemandHook);
   } else {
     EXPECT_FALSE(program.attached());

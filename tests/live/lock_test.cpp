@@ -131,15 +131,6 @@ TEST(LockLiveRwsem, MmapAndMunmapContendOnMmapLock) {
   // machine but none on 6.1 under qemu: not asserted.
 }
 
-bool kallsyms_lists(std::string_view symbol) {
-  std::ifstream kallsyms("/proc/kallsyms");
-  for (std::string address, type, name; kallsyms >> address >> type >> name;) {
-    if (name == symbol) return true;
-    kallsyms.ignore(256, '\n');
-  }
-  return false;
-}
-
 // With named_locks, waits on the global tty_mutex (ptmx_open, tty_release_struct) carry the
 // lock's name, or its address where kallsyms lists no variables; heap locks (a pipe's) an empty
 // lock label.

@@ -118,16 +118,6 @@ class MutexLive : public ::testing::TestWithParam<std::string> {
   void SetUp() override { KE_REQUIRE_LIVE_ENVIRONMENT(); }
 };
 
-// Whether the kernel offers kprobes at all, as the test sees it: the kprobe PMU or tracefs's
-// kprobe_events.
-bool kernel_has_kprobes() {
-  for (const char* path :
-       {"/sys/bus/event_source/devices/kprobe/type", "/sys/kernel/tracing/kprobe_events",
-        "/sys/kernel/debug/tracing/kprobe_events"})
-    if (access(path, F_OK) == 0) return true;
-  return false;
-}
-
 // The hook of every slot, or, where the kernel refuses both, the reasons.
 TEST_P(MutexLive, HooksWhatTheKernelAllowsAndCountsEveryPipeWrite) {
   const std::string& disabled = GetParam();
@@ -163,7 +153,7 @@ TEST_P(MutexLive, HooksWhatTheKernelAllowsAndCountsEveryPipeWrite) {
           EXPECT_NE(reasons["fentry"].find(fentry_words), std::string::npos)
               << program.slot << ": " << reasons["fentry"];
         }
-        if (!kernel_has_kprobes()) {
+        if (!bpf::kernel_has_kprobes()) {
           // Known before loading: the loader says so instead of trying (bpf/loader.cpp).
           EXPECT_EQ(reasons["kprobe"],
                     "this kernel has no kprobes (no kprobe PMU or kprobe_events)")

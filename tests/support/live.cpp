@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "test_support.hpp"
 
@@ -33,6 +34,15 @@ collectors::ScrapeOutput LiveCollector::scrape() {
 
 Families LiveCollector::collect() {
   return std::move(scrape().families);
+}
+
+bool kallsyms_lists(std::string_view symbol) {
+  std::ifstream kallsyms("/proc/kallsyms");
+  for (std::string address, type, name; kallsyms >> address >> type >> name;) {
+    if (name == symbol) return true;
+    kallsyms.ignore(256, '\n');
+  }
+  return false;
 }
 
 void test_run(int program_fd, std::vector<uint64_t> args, int cpu) {

@@ -35,6 +35,9 @@ class LiveCollector {
   std::unique_ptr<collectors::Collector> collector_;
 };
 
+// Whether /proc/kallsyms lists `symbol` (variables only with CONFIG_KALLSYMS_ALL).
+bool kallsyms_lists(std::string_view symbol);
+
 // Runs a raw_tp program once with synthetic tracepoint arguments: in this thread, or on `cpu`
 // when it is not negative (then `current` is whatever runs there).
 void test_run(int program_fd, std::vector<uint64_t> args, int cpu = -1);
